@@ -1,0 +1,406 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from appraisals.periods import MONTH, QUARTER, YEAR, PeriodRef
+
+RATING_METRICS = ("csat", "collaboration", "skill_growth", "team_efficiency")
+
+
+def _localised(en: str, zh: str) -> str:
+    return zh if (get_language() or "").startswith("zh") else en
+
+
+class Period(models.Model):
+    KIND_CHOICES = [(MONTH, _("month")), (QUARTER, _("quarter")), (YEAR, _("year"))]
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSING = "closing", _("closing")
+        CLOSED = "closed", _("closed")
+
+    code = models.CharField(_("code"), max_length=7, unique=True)
+    kind = models.CharField(_("kind"), max_length=7, choices=KIND_CHOICES)
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveSmallIntegerField(_("number"), help_text=_("month 1-12, quarter 1-4, 0 for a year"))
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    status = models.CharField(_("status"), max_length=7, choices=Status.choices, default=Status.OPEN)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["start", "-end"]
+        verbose_name = _("period")
+        verbose_name_plural = _("periods")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "kind", "number"], name="period_unique_kind_number"),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="period_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def ref(self) -> PeriodRef:
+        return PeriodRef(year=self.year, kind=self.kind, number=self.number)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @classmethod
+    def fields_for(cls, ref: PeriodRef) -> dict:
+        return {
+            "code": ref.code,
+            "kind": ref.kind,
+            "year": ref.year,
+            "number": ref.number,
+            "start": ref.start,
+            "end": ref.end,
+        }
+
+
+class PeriodEvent(models.Model):
+    """The kept history of a period: every close, failed close and reopen, with who, when and why."""
+
+    class Action(models.TextChoices):
+        CLOSE_REQUESTED = "close_requested", _("close requested")
+        CLOSED = "closed", _("closed")
+        CLOSE_FAILED = "close_failed", _("close failed")
+        REOPENED = "reopened", _("reopened")
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="events", verbose_name=_("period"))
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("empty when the scheduler acted"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("period event")
+        verbose_name_plural = _("period events")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action="reopened") | ~Q(reason=""), name="period_event_reopen_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.action}"
+
+
+class Metric(models.Model):
+    """A raw input of POLICY.md §4; the catalogue is data."""
+
+    class Cadence(models.TextChoices):
+        MONTHLY = "monthly", _("monthly")
+        QUARTERLY = "quarterly", _("quarterly")
+
+    class Unit(models.TextChoices):
+        MONEY = "money", _("money")
+        COUNT = "count", _("count")
+        RATING = "rating", _("rating")
+        PERCENT = "percent", _("percent")
+
+    code = models.SlugField(_("code"), max_length=40, primary_key=True)
+    name_en = models.CharField(_("English name"), max_length=100)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    cadence = models.CharField(_("cadence"), max_length=9, choices=Cadence.choices)
+    unit = models.CharField(_("unit"), max_length=7, choices=Unit.choices)
+    min_value = models.DecimalField(_("minimum"), max_digits=18, decimal_places=4, default=Decimal("0"))
+    max_value = models.DecimalField(_("maximum"), max_digits=18, decimal_places=4, null=True, blank=True)
+    integer_only = models.BooleanField(_("whole numbers only"), default=False)
+    # customers_retained may not exceed customers_start of the same employee and month.
+    at_most_metric = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("at most the value of"),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("metric")
+        verbose_name_plural = _("metrics")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def name(self) -> str:
+        return _localised(self.name_en, self.name_zh)
+
+    @property
+    def period_kind(self) -> str:
+        return MONTH if self.cadence == self.Cadence.MONTHLY else QUARTER
+
+
+class MetricValue(models.Model):
+    employee = models.ForeignKey(
+        "roles.Employee", on_delete=models.CASCADE, related_name="metric_values", verbose_name=_("employee")
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="metric_values", verbose_name=_("period"))
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="values", verbose_name=_("metric"))
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=4)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered at"))
+
+    class Meta:
+        verbose_name = _("metric value")
+        verbose_name_plural = _("metric values")
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "period", "metric"], name="metric_value_unique"),
+            models.CheckConstraint(condition=Q(value__gte=Decimal("0")), name="metric_value_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(metric__in=RATING_METRICS) | Q(value__gte=Decimal("1"), value__lte=Decimal("5")),
+                name="metric_value_rating_in_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(metric="market_share") | Q(value__lte=Decimal("100")),
+                name="metric_value_share_at_most_100",
+            ),
+        ]
+        indexes = [
+            # The close's selectors aggregate one period's values for a whole org.
+            models.Index(fields=["period", "metric"], name="metric_value_period_metric"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.period_id} {self.metric_id}={self.value}"
+
+
+class PolicyVersion(models.Model):
+    """One version of the policy figures; it applies to periods starting on or after ``effective_from``."""
+
+    name = models.CharField(_("name"), max_length=200)
+    effective_from = models.DateField(
+        _("effective from"),
+        unique=True,
+        help_text=_("first day of the first month it applies to"),
+    )
+    score_min = models.DecimalField(_("lowest KPI score"), max_digits=7, decimal_places=2, default=Decimal("0"))
+    score_max = models.DecimalField(_("highest KPI score"), max_digits=7, decimal_places=2, default=Decimal("150"))
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+        constraints = [
+            models.CheckConstraint(condition=Q(score_max__gt=models.F("score_min")), name="policy_score_range"),
+            models.CheckConstraint(condition=Q(effective_from__day=1), name="policy_starts_on_first_of_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.effective_from:%Y-%m})"
+
+
+class KpiDefinition(models.Model):
+    class Formula(models.TextChoices):
+        OWN_RATIO = "own_ratio", _("own Σ numerator ÷ own Σ denominator")
+        OWN_MEAN = "own_mean", _("mean of own values")
+        UNIT_RATIO = "unit_ratio", _("unit Σ numerator ÷ unit Σ denominator")
+        TEAM_MEAN_COMPOSITE = "team_mean_composite", _("mean composite of the team")
+        TEAM_TARGET_HIT_SHARE = "team_target_hit_share", _("share of teams hitting their monthly target")
+        OWN_DELTA = "own_delta", _("own value at the last quarter minus one period earlier")
+
+    class Cadence(models.TextChoices):
+        MONTHLY = "monthly", _("monthly")
+        QUARTERLY = "quarterly", _("quarterly")
+
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="kpis")
+    role = models.ForeignKey("roles.Role", on_delete=models.PROTECT, related_name="kpis", verbose_name=_("role"))
+    code = models.CharField(_("code"), max_length=10)
+    label_en = models.CharField(_("English label"), max_length=200)
+    label_zh = models.CharField(_("Chinese label"), max_length=200)
+    formula = models.CharField(_("formula"), max_length=24, choices=Formula.choices)
+    numerator_metric = models.ForeignKey(
+        Metric, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("numerator metric")
+    )
+    denominator_metric = models.ForeignKey(
+        Metric,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("denominator metric"),
+    )
+    target = models.DecimalField(_("target"), max_digits=12, decimal_places=4)
+    weight = models.DecimalField(_("weight"), max_digits=7, decimal_places=2)
+    cadence = models.CharField(_("cadence"), max_length=9, choices=Cadence.choices)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["policy_version", "role__order", "order"]
+        verbose_name = _("KPI definition")
+        verbose_name_plural = _("KPI definitions")
+        constraints = [
+            models.UniqueConstraint(fields=["policy_version", "code"], name="kpi_unique_code_per_version"),
+            models.CheckConstraint(condition=Q(weight__gt=Decimal("0")), name="kpi_weight_positive"),
+            models.CheckConstraint(condition=Q(target__gt=Decimal("0")), name="kpi_target_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label_en}"
+
+    @property
+    def label(self) -> str:
+        return _localised(self.label_en, self.label_zh)
+
+
+class BandDefinition(models.Model):
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="bands")
+    letter = models.CharField(_("letter"), max_length=1)
+    min_composite = models.DecimalField(_("minimum composite"), max_digits=7, decimal_places=2)
+    label_en = models.CharField(_("English label"), max_length=100)
+    label_zh = models.CharField(_("Chinese label"), max_length=100)
+
+    class Meta:
+        ordering = ["policy_version", "-min_composite"]
+        verbose_name = _("band")
+        verbose_name_plural = _("bands")
+        constraints = [
+            models.UniqueConstraint(fields=["policy_version", "letter"], name="band_unique_letter_per_version"),
+            models.UniqueConstraint(fields=["policy_version", "min_composite"], name="band_unique_min_per_version"),
+            models.CheckConstraint(condition=Q(min_composite__gte=Decimal("0")), name="band_min_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter} ≥ {self.min_composite}"
+
+    @property
+    def label(self) -> str:
+        return _localised(self.label_en, self.label_zh)
+
+
+class Scorecard(models.Model):
+    """One employee's closed result for one period, frozen with the policy version used."""
+
+    employee = models.ForeignKey(
+        "roles.Employee", on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("employee")
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("period"))
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="scorecards")
+    role = models.CharField(_("role"), max_length=32, help_text=_("the role code when the period closed"))
+    reports_to = models.CharField(_("reports to"), max_length=32, blank=True)
+    composite = models.DecimalField(_("composite"), max_digits=7, decimal_places=2)
+    band = models.CharField(_("band"), max_length=1)
+    missing_kpis = models.CharField(_("missing KPIs"), max_length=200, blank=True)
+    development_kpis = models.CharField(_("KPIs below the development threshold"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "period"], name="scorecard_unique_employee_period"),
+            models.CheckConstraint(condition=Q(composite__gte=Decimal("0")), name="scorecard_composite_not_negative"),
+        ]
+        indexes = [
+            # Team pages and exports list one period's scorecards.
+            models.Index(fields=["period", "band"], name="scorecard_period_band"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.period_id} {self.composite} {self.band}"
+
+    @property
+    def missing_list(self) -> list[str]:
+        return [code for code in self.missing_kpis.split(";") if code]
+
+
+class KpiScore(models.Model):
+    """One KPI of a scorecard, with the raw figures its value was computed from."""
+
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="kpi_scores")
+    code = models.CharField(_("code"), max_length=10)
+    weight = models.DecimalField(_("weight"), max_digits=7, decimal_places=2)
+    target = models.DecimalField(_("target"), max_digits=12, decimal_places=4)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=8, null=True, blank=True)
+    score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    inputs = models.JSONField(_("inputs"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["scorecard", "id"]
+        verbose_name = _("KPI score")
+        verbose_name_plural = _("KPI scores")
+        constraints = [
+            models.UniqueConstraint(fields=["scorecard", "code"], name="kpi_score_unique_code"),
+            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__gte=0), name="kpi_score_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}={self.score}"
+
+    @property
+    def is_missing(self) -> bool:
+        return self.score is None
+
+
+class CloseJob(models.Model):
+    """Progress of one close run, for the HR page's progress bar and for crash recovery."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="close_jobs")
+    status = models.CharField(_("status"), max_length=7, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    steps_total = models.PositiveIntegerField(default=0)
+    steps_done = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("close job")
+        verbose_name_plural = _("close jobs")
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.steps_total:
+            return 0
+        return min(99, int(self.steps_done * 100 / self.steps_total))

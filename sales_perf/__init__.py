@@ -1,0 +1,3 @@
+from sales_perf.celery import app as celery_app
+
+__all__ = ("celery_app",)

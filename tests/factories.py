@@ -1,0 +1,55 @@
+"""factory_boy factories for the domain objects."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from appraisals.models import Metric, MetricValue, Period
+from appraisals.periods import PeriodRef
+from roles.models import Employee, Role
+
+
+def role(code: str) -> Role:
+    return Role.objects.get(code=code)
+
+
+def period(code: str, **fields) -> Period:
+    obj, _ = Period.objects.get_or_create(code=code, defaults={**Period.fields_for(PeriodRef.parse(code)), **fields})
+    return obj
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.django.Password("pass-word-123")
+
+
+class EmployeeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employee
+        django_get_or_create = ("employee_no",)
+
+    employee_no = factory.Sequence(lambda n: f"E{n:05d}")
+    name = factory.Sequence(lambda n: f"Employee {n}")
+    email = factory.LazyAttribute(lambda o: f"{o.employee_no.lower()}@example.com")
+    role = factory.LazyFunction(lambda: role(Role.REP))
+    reports_to = None
+
+
+class MetricValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MetricValue
+
+    employee = factory.SubFactory(EmployeeFactory)
+    period = factory.LazyFunction(lambda: period("2026-01"))
+    metric = factory.LazyFunction(lambda: Metric.objects.get(code="sales_actual"))
+    value = Decimal("100.00")
+    entered_at = factory.LazyFunction(timezone.now)
