@@ -1,0 +1,462 @@
+"""The period-end job (POLICY.md §3, §5, §6): claim, score the tree bottom-up in chunks, finalize.
+
+A close runs as Celery tasks (appraisals/tasks.py), each calling one service here:
+
+1. ``period_close_request`` checks the preconditions, claims the period with a conditional
+   update (open → closing) and queues the job.
+2. ``period_close_plan`` splits the org into tree levels (leaves first) and each level into
+   chunks; the tasks run every chunk of a level in parallel and join before the next level,
+   because a supervisor's S4 needs the team's scorecards.
+3. ``period_close_chunk`` scores one chunk and writes its scorecards, KPI rows and reward
+   suggestions in one transaction. It first removes what an earlier try of the same chunk
+   wrote, so a retried or redelivered chunk never duplicates anything.
+4. ``period_close_finalize`` marks the period closed (closing → closed); ``period_close_fail``
+   removes a failed attempt's partial results and puts the period back to open.
+
+While a period is ``closing`` its partial results are never shown, so the close is all or
+nothing as far as anyone can see.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from appraisals import scoring
+from appraisals.models import CloseJob, KpiScore, Period, PeriodEvent, Scorecard
+from appraisals.periods import MONTH, PeriodCodeError, PeriodRef
+from appraisals.selectors import NoPolicyError, chunk_inputs, engine_policy, org_nodes, policy_version_for
+from rewards.models import RewardSuggestion
+from roles.models import Employee
+from sales_perf.bulk import copy_rows, is_postgres, next_ids
+
+logger = logging.getLogger(__name__)
+
+
+class CloseRefused(Exception):
+    """A close or reopen that must not happen; the message says why in one line."""
+
+
+def period_for_code(code: str) -> Period:
+    """The Period row of a code, created (open) on first use."""
+    try:
+        ref = PeriodRef.parse(code)
+    except PeriodCodeError as exc:
+        raise CloseRefused(str(exc)) from None
+    period, _ = Period.objects.get_or_create(code=ref.code, defaults=Period.fields_for(ref))
+    return period
+
+
+def close_problems(period: Period) -> list[str]:
+    """Why ``period`` cannot close now (empty when it can)."""
+    if period.status == Period.Status.CLOSED:
+        return [f"{period.code} is already closed"]
+    if period.status == Period.Status.CLOSING:
+        return [f"a close of {period.code} is already running"]
+    problems = []
+    children = [child.code for child in period.ref.children()]
+    if children:
+        closed = set(
+            Period.objects.filter(code__in=children, status=Period.Status.CLOSED).values_list("code", flat=True)
+        )
+        still_open = [code for code in children if code not in closed]
+        if still_open:
+            verb = "is" if len(still_open) == 1 else "are"
+            problems.append(f"{period.code} cannot close before {', '.join(still_open)} {verb} closed")
+    try:
+        policy_version_for(period)
+    except NoPolicyError as exc:
+        problems.append(str(exc))
+    return problems
+
+
+def period_close_request(*, code: str, user=None, scheduled: bool = False) -> CloseJob:
+    """Claim a period for closing and queue the job; raises ``CloseRefused`` with the reason."""
+    period = period_for_code(code)
+    problems = close_problems(period)
+    if problems:
+        if scheduled or period.status == Period.Status.OPEN:
+            PeriodEvent.objects.create(
+                period=period,
+                action=PeriodEvent.Action.CLOSE_FAILED,
+                actor=user,
+                reason="; ".join(problems),
+                details={"scheduled": scheduled},
+            )
+        raise CloseRefused("; ".join(problems))
+    with transaction.atomic():
+        claimed = Period.objects.filter(pk=period.pk, status=Period.Status.OPEN).update(status=Period.Status.CLOSING)
+        if not claimed:
+            raise CloseRefused(f"{period.code} is already closed or closing")
+        job = CloseJob.objects.create(period=period, requested_by=user)
+        PeriodEvent.objects.create(
+            period=period, action=PeriodEvent.Action.CLOSE_REQUESTED, actor=user, details={"scheduled": scheduled}
+        )
+        from appraisals.tasks import close_period_start
+
+        transaction.on_commit(lambda: close_period_start.delay(job.pk))
+    return job
+
+
+@dataclass(frozen=True)
+class ClosePlan:
+    levels: list[list[list[int]]]  # level -> chunks -> employee ids, leaves first
+
+    @property
+    def chunk_count(self) -> int:
+        return sum(len(level) for level in self.levels)
+
+
+def period_close_plan(*, job_id: int, chunk_size: int | None = None) -> ClosePlan | None:
+    """Start a queued job: clear leftovers of a crashed attempt and split the org into chunks.
+
+    Returns ``None`` when the job was already started (a redelivered start message)."""
+    chunk_size = chunk_size or settings.SALES_PERF_CLOSE_CHUNK_SIZE
+    with transaction.atomic():
+        claimed = CloseJob.objects.filter(pk=job_id, status=CloseJob.Status.QUEUED).update(
+            status=CloseJob.Status.RUNNING
+        )
+        if not claimed:
+            return None
+        job = CloseJob.objects.select_related("period").get(pk=job_id)
+        _discard_results(job.period)
+        try:
+            levels = scoring.tree_levels(org_nodes())
+        except scoring.CycleError as exc:
+            raise CloseRefused(str(exc)) from None
+        plan = ClosePlan(
+            levels=[[level[i : i + chunk_size] for i in range(0, len(level), chunk_size)] for level in levels if level]
+        )
+        CloseJob.objects.filter(pk=job_id).update(steps_total=plan.chunk_count + 1, steps_done=0)
+    return plan
+
+
+def _discard_results(period: Period) -> None:
+    """Remove scorecards and undecided suggestions of a period (decided rewards are kept)."""
+    KpiScore.objects.filter(scorecard__period=period).delete()
+    Scorecard.objects.filter(period=period).delete()
+    RewardSuggestion.objects.filter(period=period, status=RewardSuggestion.Status.PENDING).delete()
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    scorecards: int
+    no_data: int
+    rewards: int
+
+
+def period_close_chunk(*, job_id: int, employee_ids: Sequence[int]) -> ChunkResult:
+    """Score one chunk of one tree level and write its results (safe to run again)."""
+    job = CloseJob.objects.select_related("period").get(pk=job_id)
+    period = job.period
+    if period.status != Period.Status.CLOSING or job.status != CloseJob.Status.RUNNING:
+        raise CloseRefused(f"{period.code} is not being closed by job {job_id}")
+    version = policy_version_for(period)
+    policy = engine_policy(version)
+    spec = scoring.PeriodSpec.from_code(period.code, history_months=policy.flex_history_months())
+    flags = {rule.code for rule in policy.rewards if rule.kind == scoring.RewardKind.DEVELOPMENT_FLAG}
+    with transaction.atomic():
+        # A retry of this chunk starts from a clean slate.
+        KpiScore.objects.filter(scorecard__period=period, scorecard__employee_id__in=employee_ids).delete()
+        Scorecard.objects.filter(period=period, employee_id__in=employee_ids).delete()
+        RewardSuggestion.objects.filter(
+            period=period, employee_id__in=employee_ids, status=RewardSuggestion.Status.PENDING
+        ).delete()
+
+        inputs = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=employee_ids)
+        results: list[scoring.ScorecardResult] = []
+        rewards: list[scoring.RewardResult] = []
+        for employee in inputs.employees:
+            scorecard = scoring.score_employee(
+                policy=policy,
+                period=spec,
+                employee=employee,
+                unit=inputs.units[employee.key],
+                team_composites=inputs.team_composites.get(employee.key, ()),
+                team_hits=inputs.team_hits.get(employee.key),
+            )
+            if scorecard is None:
+                continue
+            results.append(scorecard)
+            rewards.extend(
+                reward
+                for reward in scoring.rewards_for(policy=policy, period=spec, employee=employee, scorecard=scorecard)
+                # The development flag is not a reward: it lives on the scorecard (development_kpis).
+                if reward.code not in flags
+            )
+        now = timezone.now()
+        _write_scorecards(period, version.pk, results, inputs.reports_to_nos, now)
+        written_rewards = _write_rewards(period, version.pk, employee_ids, rewards, now)
+        CloseJob.objects.filter(pk=job_id).update(steps_done=F("steps_done") + 1)
+    return ChunkResult(scorecards=len(results), no_data=len(inputs.employees) - len(results), rewards=written_rewards)
+
+
+def _write_scorecards(
+    period: Period,
+    version_id: int,
+    results: list[scoring.ScorecardResult],
+    reports_to_nos: dict[int, str],
+    now: datetime,
+) -> None:
+    if not results:
+        return
+    if is_postgres():
+        ids = next_ids(Scorecard, len(results))
+        copy_rows(
+            Scorecard,
+            [
+                "id",
+                "employee_id",
+                "period_id",
+                "policy_version_id",
+                "role",
+                "reports_to",
+                "composite",
+                "band",
+                "missing_kpis",
+                "development_kpis",
+                "created_at",
+            ],
+            (
+                (
+                    pk,
+                    r.key,
+                    period.pk,
+                    version_id,
+                    r.role,
+                    reports_to_nos.get(r.key, ""),
+                    r.composite,
+                    r.band,
+                    ";".join(r.missing_kpis),
+                    ";".join(r.development_kpis),
+                    now.isoformat(),
+                )
+                for pk, r in zip(ids, results, strict=True)
+            ),
+        )
+        copy_rows(
+            KpiScore,
+            ["scorecard_id", "code", "weight", "target", "value", "score", "inputs"],
+            (
+                (pk, k.code, k.weight, k.target, _value(k.value), k.score, dict(k.inputs))
+                for pk, r in zip(ids, results, strict=True)
+                for k in r.kpis
+            ),
+        )
+        return
+    objects = Scorecard.objects.bulk_create(
+        [
+            Scorecard(
+                employee_id=r.key,
+                period=period,
+                policy_version_id=version_id,
+                role=r.role,
+                reports_to=reports_to_nos.get(r.key, ""),
+                composite=r.composite,
+                band=r.band,
+                missing_kpis=";".join(r.missing_kpis),
+                development_kpis=";".join(r.development_kpis),
+                created_at=now,
+            )
+            for r in results
+        ],
+        batch_size=2000,
+    )
+    KpiScore.objects.bulk_create(
+        [
+            KpiScore(
+                scorecard_id=obj.pk,
+                code=k.code,
+                weight=k.weight,
+                target=k.target,
+                value=_value(k.value),
+                score=k.score,
+                inputs=dict(k.inputs),
+            )
+            for obj, r in zip(objects, results, strict=True)
+            for k in r.kpis
+        ],
+        batch_size=2000,
+    )
+
+
+def _value(value):
+    return None if value is None else value.quantize(scoring.VALUE_QUANTUM)
+
+
+def _write_rewards(
+    period: Period,
+    version_id: int,
+    employee_ids: Sequence[int],
+    rewards: list[scoring.RewardResult],
+    now: datetime,
+) -> int:
+    """Insert new suggestions; a reward HR already decided is kept, and a different amount is
+    only recorded beside it (``recomputed_amount``) for HR to see."""
+    decided = {
+        (s.employee_id, s.code): s
+        for s in RewardSuggestion.objects.filter(period=period, employee_id__in=employee_ids).exclude(
+            status=RewardSuggestion.Status.PENDING
+        )
+    }
+    fresh = []
+    changed = []
+    seen = set()
+    for reward in rewards:
+        key = (reward.key, reward.code)
+        seen.add(key)
+        existing = decided.get(key)
+        if existing is None:
+            fresh.append(reward)
+            continue
+        recomputed = reward.amount if reward.amount != existing.amount else None
+        if existing.recomputed_amount != recomputed:
+            existing.recomputed_amount = recomputed
+            existing.recomputed_at = now
+            changed.append(existing)
+    for key, existing in decided.items():
+        # Decided cash that the close no longer suggests: show HR it would now be 0.00.
+        if key not in seen and existing.amount is not None and existing.recomputed_amount != 0:
+            existing.recomputed_amount = 0
+            existing.recomputed_at = now
+            changed.append(existing)
+    if changed:
+        RewardSuggestion.objects.bulk_update(changed, ["recomputed_amount", "recomputed_at"], batch_size=2000)
+    if is_postgres():
+        copy_rows(
+            RewardSuggestion,
+            ["employee_id", "period_id", "code", "amount", "details", "policy_version_id", "status", "created_at"],
+            (
+                (r.key, period.pk, r.code, r.amount, dict(r.details), version_id, "pending", now.isoformat())
+                for r in fresh
+            ),
+        )
+    else:
+        RewardSuggestion.objects.bulk_create(
+            [
+                RewardSuggestion(
+                    employee_id=r.key,
+                    period=period,
+                    code=r.code,
+                    amount=r.amount,
+                    details=dict(r.details),
+                    policy_version_id=version_id,
+                    created_at=now,
+                )
+                for r in fresh
+            ],
+            batch_size=2000,
+        )
+    return len(fresh)
+
+
+def period_close_finalize(*, job_id: int) -> dict:
+    """Mark the period closed once every chunk is written; returns the close's summary."""
+    job = CloseJob.objects.select_related("period").get(pk=job_id)
+    period = job.period
+    with transaction.atomic():
+        now = timezone.now()
+        closed = Period.objects.filter(pk=period.pk, status=Period.Status.CLOSING).update(
+            status=Period.Status.CLOSED, closed_at=now, closed_by=job.requested_by
+        )
+        if not closed:
+            raise CloseRefused(f"{period.code} is not closing")
+        summary = close_summary(period)
+        PeriodEvent.objects.create(
+            period=period, action=PeriodEvent.Action.CLOSED, actor=job.requested_by, details=summary
+        )
+        CloseJob.objects.filter(pk=job_id).update(
+            status=CloseJob.Status.DONE,
+            steps_done=F("steps_total"),
+            finished_at=now,
+            message=f"{summary['scorecards']} scorecards, {summary['rewards']} reward suggestions, "
+            f"{summary['no_data']} without data",
+        )
+    return summary
+
+
+def close_summary(period: Period) -> dict:
+    scorecards = Scorecard.objects.filter(period=period).count()
+    no_data = Employee.objects.exclude(scorecards__period=period)
+    return {
+        "scorecards": scorecards,
+        "rewards": RewardSuggestion.objects.filter(period=period).count(),
+        "no_data": no_data.count(),
+        "no_data_sample": list(no_data.order_by("employee_no").values_list("employee_no", flat=True)[:20]),
+    }
+
+
+def period_close_fail(*, job_id: int, reason: str) -> None:
+    """Undo a failed attempt: partial results go, the period is open again, the reason is kept."""
+    with transaction.atomic():
+        job = CloseJob.objects.select_for_update().select_related("period").get(pk=job_id)
+        if job.status in (CloseJob.Status.DONE, CloseJob.Status.FAILED):
+            return
+        period = job.period
+        reopened = Period.objects.filter(pk=period.pk, status=Period.Status.CLOSING).update(status=Period.Status.OPEN)
+        if reopened:
+            _discard_results(period)
+        CloseJob.objects.filter(pk=job_id).update(
+            status=CloseJob.Status.FAILED, finished_at=timezone.now(), message=reason[:2000]
+        )
+        PeriodEvent.objects.create(
+            period=period, action=PeriodEvent.Action.CLOSE_FAILED, actor=job.requested_by, reason=reason[:2000]
+        )
+
+
+def period_reopen(*, code: str, reason: str, user=None) -> Period:
+    """Reopen a closed period with a written reason (kept): its scorecards and undecided
+    suggestions are discarded and recomputed on the next close; decided rewards stay."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CloseRefused("a reason is required to reopen a period")
+    period = period_for_code(code)
+    if period.status != Period.Status.CLOSED:
+        raise CloseRefused(f"{period.code} is not closed")
+    parents = [parent.code for parent in period.ref.parents()]
+    closed_parents = list(
+        Period.objects.filter(code__in=parents, status=Period.Status.CLOSED).values_list("code", flat=True)
+    )
+    if closed_parents:
+        raise CloseRefused(f"reopen {', '.join(sorted(closed_parents, key=len))} first: it contains {period.code}")
+    with transaction.atomic():
+        reopened = Period.objects.filter(pk=period.pk, status=Period.Status.CLOSED).update(
+            status=Period.Status.OPEN, closed_at=None, closed_by=None
+        )
+        if not reopened:
+            raise CloseRefused(f"{period.code} is not closed")
+        _discard_results(period)
+        PeriodEvent.objects.create(period=period, action=PeriodEvent.Action.REOPENED, actor=user, reason=reason)
+    period.refresh_from_db()
+    return period
+
+
+def period_due_for_auto_close(*, today: date, days_after_end: int) -> str | None:
+    """The next period the scheduler should close, or ``None``.
+
+    Months close ``days_after_end`` days after they end, oldest first and one at a time
+    (a month's flex time reads the bands of the months before it); a quarter or a year is
+    due as soon as all its parts are closed."""
+    for period in Period.objects.filter(status=Period.Status.OPEN).exclude(kind=MONTH).order_by("start", "end"):
+        if not close_problems(period):
+            return period.code
+    cutoff = today - timedelta(days=days_after_end)
+    month = (
+        Period.objects.filter(kind=MONTH, status=Period.Status.OPEN, end__lte=cutoff, metric_values__isnull=False)
+        .order_by("start")
+        .values_list("code", flat=True)
+        .first()
+    )
+    if month is None:
+        return None
+    # Quarters and years above a closable month must exist so they are picked up once their parts close.
+    for parent in PeriodRef.parse(month).parents():
+        Period.objects.get_or_create(code=parent.code, defaults=Period.fields_for(parent))
+    return month

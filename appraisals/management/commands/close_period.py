@@ -1,0 +1,49 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from appraisals import closing
+from appraisals.models import CloseJob
+
+
+class Command(BaseCommand):
+    help = "Run the period-end job for PERIOD (YYYY-MM, YYYY-Qn or YYYY) through Celery and wait for it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("period")
+        parser.add_argument("--timeout", type=int, default=3600, help="seconds to wait for the workers")
+
+    def handle(self, *args, period: str, timeout: int, **options):
+        try:
+            job = closing.period_close_request(code=period)
+        except closing.CloseRefused as exc:
+            raise CommandError(str(exc)) from None
+        except Exception as exc:
+            # In-process Celery runs the job inside the request; its failure has been recorded.
+            raise CommandError(f"close of {period} failed: {exc}") from None
+        deadline = time.monotonic() + timeout
+        last = None
+        while True:
+            job.refresh_from_db()
+            if job.status == CloseJob.Status.DONE:
+                break
+            if job.status == CloseJob.Status.FAILED:
+                raise CommandError(f"close of {period} failed: {job.message}")
+            if time.monotonic() > deadline:
+                raise CommandError(f"close of {period} still running after {timeout}s (job {job.pk})")
+            progress = (job.steps_done, job.steps_total)
+            if progress != last:
+                self.stderr.write(f"{period}: {job.steps_done}/{job.steps_total or '?'} steps")
+                last = progress
+            time.sleep(0.2)
+        summary = job.period.events.filter(action="closed").first().details
+        self.stdout.write(
+            f"Closed {period}: {summary['scorecards']} scorecards, {summary['rewards']} reward suggestions, "
+            f"{summary['no_data']} employees with no data"
+            + (
+                f" ({', '.join(summary['no_data_sample'])}{', …' if summary['no_data'] > 20 else ''})"
+                if summary["no_data"]
+                else ""
+            )
+            + "."
+        )

@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from appraisals import closing
+
+
+class Command(BaseCommand):
+    help = "Reopen a closed PERIOD with a written reason (kept in the period's history)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("period")
+        parser.add_argument("--reason", required=True)
+
+    def handle(self, *args, period: str, reason: str, **options):
+        try:
+            closing.period_reopen(code=period, reason=reason)
+        except closing.CloseRefused as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"Reopened {period}.")

@@ -1,0 +1,77 @@
+"""Celery tasks of the period-end job: thin wrappers that take ids and call one service each.
+
+Every task is safe to run twice (acks_late redelivery, retries): the services claim their work
+with conditional updates and rewrite a chunk from a clean slate.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import chain, group, shared_task
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.utils import timezone
+
+from appraisals import closing
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+MAX_RETRIES = 3
+
+
+def _retry_or_fail(task, job_id: int, exc: Exception):
+    """Retry a transient failure with exponential backoff; give up (and undo the attempt) otherwise."""
+    if isinstance(exc, TRANSIENT_ERRORS) and task.request.retries < MAX_RETRIES:
+        logger.warning("close job %s: %s, retry %s", job_id, exc, task.request.retries + 1)
+        raise task.retry(exc=exc, countdown=2 ** (task.request.retries + 1))
+    closing.period_close_fail(job_id=job_id, reason=f"{type(exc).__name__}: {exc}")
+    raise exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def close_period_start(self, job_id: int) -> None:
+    try:
+        plan = closing.period_close_plan(job_id=job_id)
+    except Exception as exc:
+        _retry_or_fail(self, job_id, exc)
+    if plan is None:
+        return
+    steps = [group(close_period_chunk.si(job_id, ids) for ids in level) for level in plan.levels]
+    chain(*steps, close_period_finalize.si(job_id)).apply_async()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def close_period_chunk(self, job_id: int, employee_ids: list[int]) -> dict:
+    try:
+        result = closing.period_close_chunk(job_id=job_id, employee_ids=employee_ids)
+    except Exception as exc:
+        _retry_or_fail(self, job_id, exc)
+    return {"scorecards": result.scorecards, "no_data": result.no_data, "rewards": result.rewards}
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def close_period_finalize(self, job_id: int) -> dict:
+    try:
+        return closing.period_close_finalize(job_id=job_id)
+    except Exception as exc:
+        _retry_or_fail(self, job_id, exc)
+
+
+@shared_task(acks_late=True)
+def auto_close_periods() -> str | None:
+    """Beat: request the next due close (see ``closing.period_due_for_auto_close``)."""
+    days = settings.SALES_PERF_AUTO_CLOSE_DAYS
+    if days <= 0:
+        return None
+    code = closing.period_due_for_auto_close(today=timezone.localdate(), days_after_end=days)
+    if code is None:
+        return None
+    try:
+        closing.period_close_request(code=code, scheduled=True)
+    except (closing.CloseRefused, DatabaseError) as exc:
+        # The refusal is recorded on the period's history by the service.
+        logger.warning("scheduled close of %s refused: %s", code, exc)
+        return None
+    return code

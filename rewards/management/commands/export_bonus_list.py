@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from appraisals.management.commands.export_scorecards import write_export
+from rewards.selectors import BONUS_LIST_COLUMNS, bonus_list
+from sales_perf.exports import FORMATS
+
+
+class Command(BaseCommand):
+    help = "Export the annual bonus list of YEAR (POLICY.md §7) as CSV or XLSX."
+
+    def add_arguments(self, parser):
+        parser.add_argument("year")
+        parser.add_argument("--format", choices=FORMATS, default="csv")
+        parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    def handle(self, *args, year: str, format: str, output: str | None, **options):
+        if not (year.isdigit() and len(year) == 4):
+            raise CommandError(f"{year!r} is not a year (use YYYY)")
+        rows = bonus_list(year=int(year))
+        write_export(
+            BONUS_LIST_COLUMNS, (row.as_export_row() for row in rows), fmt=format, output=output, stdout=self.stdout
+        )

@@ -1,0 +1,138 @@
+"""The annual bonus list of POLICY.md §7: one row per employee with any scorecard or reward in a year."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+
+from appraisals.models import Period, Scorecard
+from appraisals.periods import PeriodRef
+from appraisals.selectors import NoPolicyError, policy_version_for
+from rewards.models import RewardRule, RewardSuggestion
+from roles.models import Employee
+
+BONUS_LIST_COLUMNS = [
+    "employee_no",
+    "name",
+    "role",
+    "reports_to",
+    "annual_composite",
+    "annual_band",
+    "commission_total",
+    "quarterly_bonus_total",
+    "year_end_bonus",
+    "cash_total",
+    "suggestions",
+    "approval_status",
+]
+ZERO = Decimal("0.00")
+DEVELOPMENT_PLAN = "development_plan"
+# Which cash reward code fills which column; every cash reward adds to cash_total.
+CASH_COLUMNS = {
+    "commission": "commission_total",
+    "quarterly_bonus": "quarterly_bonus_total",
+    "year_end_bonus": "year_end_bonus",
+}
+
+
+@dataclass
+class BonusRow:
+    employee_id: int
+    employee_no: str
+    name: str
+    role: str
+    reports_to: str
+    annual_composite: Decimal | None = None
+    annual_band: str = ""
+    totals: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    cash_total: Decimal = ZERO
+    suggestions: list[str] = field(default_factory=list)
+    statuses: set[str] = field(default_factory=set)
+
+    @property
+    def approval_status(self) -> str:
+        if not self.statuses:
+            return ""
+        if len(self.statuses) == 1:
+            return next(iter(self.statuses))
+        return "mixed"
+
+    def as_export_row(self) -> list:
+        return [
+            self.employee_no,
+            self.name,
+            self.role,
+            self.reports_to,
+            self.annual_composite,
+            self.annual_band,
+            self.totals["commission_total"],
+            self.totals["quarterly_bonus_total"],
+            self.totals["year_end_bonus"],
+            self.cash_total,
+            ";".join(self.suggestions),
+            self.approval_status,
+        ]
+
+
+def _suggestion_order(year: int) -> list[str]:
+    """Non-cash reward codes in the order of the policy's reward table, then the development flag."""
+    try:
+        version = policy_version_for(PeriodRef.of_year(year))
+    except NoPolicyError:
+        return [DEVELOPMENT_PLAN]
+    codes = list(
+        RewardRule.objects.filter(policy_version=version, is_cash=False).order_by("order").values_list("code", "kind")
+    )
+    order = [code for code, kind in codes if kind != RewardRule.Kind.DEVELOPMENT_FLAG]
+    return [*order, DEVELOPMENT_PLAN]
+
+
+def bonus_list(*, year: int, employee_ids: Iterable[int] | None = None) -> list[BonusRow]:
+    """The bonus list rows ordered by employee_no; ``employee_ids`` limits it to a viewer's scope.
+
+    Totals add every non-rejected cash reward of the year's periods (months, quarters, the
+    year); a rejected reward is not paid, but still shows in approval_status."""
+    periods = Period.objects.filter(year=year)
+    cards = Scorecard.objects.filter(period__in=periods)
+    rewards = RewardSuggestion.objects.filter(period__in=periods)
+    if employee_ids is not None:
+        employee_ids = list(employee_ids)
+        cards = cards.filter(employee_id__in=employee_ids)
+        rewards = rewards.filter(employee_id__in=employee_ids)
+
+    involved: set[int] = set(cards.values_list("employee_id", flat=True).distinct())
+    reward_rows = list(rewards.values("employee_id", "code", "status").annotate(total=Sum("amount"), n=Count("id")))
+    involved.update(row["employee_id"] for row in reward_rows)
+    rows: dict[int, BonusRow] = {}
+    for pk, employee_no, name, role, boss in Employee.objects.filter(id__in=involved).values_list(
+        "id", "employee_no", "name", "role__code", "reports_to__employee_no"
+    ):
+        rows[pk] = BonusRow(employee_id=pk, employee_no=employee_no, name=name, role=role, reports_to=boss or "")
+
+    for employee_id, composite, band in cards.filter(period__kind="year").values_list(
+        "employee_id", "composite", "band"
+    ):
+        rows[employee_id].annual_composite = composite
+        rows[employee_id].annual_band = band
+
+    flags: dict[int, set[str]] = defaultdict(set)
+    for row in reward_rows:
+        bonus = rows[row["employee_id"]]
+        bonus.statuses.add(row["status"])
+        flags[row["employee_id"]].add(row["code"])
+        if row["total"] is not None and row["status"] != RewardSuggestion.Status.REJECTED:
+            column = CASH_COLUMNS.get(row["code"])
+            if column:
+                bonus.totals[column] += row["total"]
+            bonus.cash_total += row["total"]
+    for employee_id in cards.exclude(development_kpis="").values_list("employee_id", flat=True).distinct():
+        flags[employee_id].add(DEVELOPMENT_PLAN)
+
+    order = _suggestion_order(year)
+    for employee_id, codes in flags.items():
+        rows[employee_id].suggestions = [code for code in order if code in codes]
+    return sorted(rows.values(), key=lambda row: row.employee_no)

@@ -1,0 +1,65 @@
+"""Writing tables to CSV and XLSX as POLICY.md §7 asks: 2-decimal numbers, injection-safe text."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import IO
+
+FORMATS = ("csv", "xlsx")
+_DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+CENT = Decimal("0.01")
+
+
+def safe_text(value: str) -> str:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    return "'" + value if value.startswith(_DANGEROUS_FIRST) else value
+
+
+def money(value: Decimal | None) -> str:
+    """Plain decimal with exactly 2 places (``1234.50``); empty for no value."""
+    if value is None:
+        return ""
+    return format(value.quantize(CENT, rounding=ROUND_HALF_UP), "f")
+
+
+def cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return money(value)
+    return safe_text(str(value))
+
+
+def write_table(header: Sequence[str], rows: Iterable[Sequence], *, fmt: str, stream: IO) -> None:
+    """Write ``rows`` (already plain values: str, Decimal or None) to a text (CSV) or binary (XLSX) stream."""
+    if fmt == "csv":
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([cell(value) for value in row])
+        return
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet()
+        sheet.append(list(header))
+        for row in rows:
+            # Numbers stay text with 2 places so a spreadsheet shows exactly what the CSV holds.
+            sheet.append([cell(value) for value in row])
+        workbook.save(stream)
+        return
+    raise ValueError(f"unknown format {fmt!r} (use csv or xlsx)")
+
+
+def render(header: Sequence[str], rows: Iterable[Sequence], *, fmt: str) -> bytes:
+    if fmt == "csv":
+        text = io.StringIO()
+        write_table(header, rows, fmt=fmt, stream=text)
+        return text.getvalue().encode("utf-8")
+    binary = io.BytesIO()
+    write_table(header, rows, fmt=fmt, stream=binary)
+    return binary.getvalue()
