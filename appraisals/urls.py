@@ -1,0 +1,7 @@
+from django.urls import path
+
+from appraisals import views
+
+urlpatterns = [
+    path("team/", views.team, name="team"),
+]

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from roles import views
+
+urlpatterns = [
+    path("me/", views.me, name="me"),
+    path("employees/<str:employee_no>/", views.employee_detail, name="employee_detail"),
+]
