@@ -35,7 +35,7 @@ from appraisals.periods import MONTH, PeriodCodeError, PeriodRef
 from appraisals.selectors import NoPolicyError, chunk_inputs, engine_policy, org_nodes, policy_version_for
 from rewards.models import RewardSuggestion
 from roles.models import Employee
-from sales_perf.bulk import copy_rows, is_postgres, next_ids
+from sales_perf.bulk import execute, id_list_sql, insert_rows, next_ids
 
 logger = logging.getLogger(__name__)
 
@@ -138,11 +138,21 @@ def period_close_plan(*, job_id: int, chunk_size: int | None = None) -> ClosePla
     return plan
 
 
-def _discard_results(period: Period) -> None:
-    """Remove scorecards and undecided suggestions of a period (decided rewards are kept)."""
-    KpiScore.objects.filter(scorecard__period=period).delete()
-    Scorecard.objects.filter(period=period).delete()
-    RewardSuggestion.objects.filter(period=period, status=RewardSuggestion.Status.PENDING).delete()
+def _discard_results(period: Period, employee_ids: Sequence[int] | None = None) -> None:
+    """Remove scorecards (with their KPI rows) and undecided suggestions of a period, for every
+    employee or only ``employee_ids``; decided rewards are kept. Three statements whatever the size."""
+    who, params = ("", []) if employee_ids is None else id_list_sql("employee_id", list(employee_ids))
+    who = f" AND {who}" if who else ""
+    execute(
+        f"DELETE FROM appraisals_kpiscore WHERE scorecard_id IN "
+        f"(SELECT id FROM appraisals_scorecard WHERE period_id = %s{who})",
+        [period.pk, *params],
+    )
+    execute(f"DELETE FROM appraisals_scorecard WHERE period_id = %s{who}", [period.pk, *params])
+    execute(
+        f"DELETE FROM rewards_rewardsuggestion WHERE period_id = %s AND status = %s{who}",
+        [period.pk, RewardSuggestion.Status.PENDING, *params],
+    )
 
 
 @dataclass(frozen=True)
@@ -164,11 +174,7 @@ def period_close_chunk(*, job_id: int, employee_ids: Sequence[int]) -> ChunkResu
     flags = {rule.code for rule in policy.rewards if rule.kind == scoring.RewardKind.DEVELOPMENT_FLAG}
     with transaction.atomic():
         # A retry of this chunk starts from a clean slate.
-        KpiScore.objects.filter(scorecard__period=period, scorecard__employee_id__in=employee_ids).delete()
-        Scorecard.objects.filter(period=period, employee_id__in=employee_ids).delete()
-        RewardSuggestion.objects.filter(
-            period=period, employee_id__in=employee_ids, status=RewardSuggestion.Status.PENDING
-        ).delete()
+        _discard_results(period, employee_ids)
 
         inputs = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=employee_ids)
         results: list[scoring.ScorecardResult] = []
@@ -205,85 +211,47 @@ def _write_scorecards(
     reports_to_nos: dict[int, str],
     now: datetime,
 ) -> None:
-    if not results:
-        return
-    if is_postgres():
-        ids = next_ids(Scorecard, len(results))
-        copy_rows(
-            Scorecard,
-            [
-                "id",
-                "employee_id",
-                "period_id",
-                "policy_version_id",
-                "role",
-                "reports_to",
-                "composite",
-                "band",
-                "missing_kpis",
-                "development_kpis",
-                "created_at",
-            ],
-            (
-                (
-                    pk,
-                    r.key,
-                    period.pk,
-                    version_id,
-                    r.role,
-                    reports_to_nos.get(r.key, ""),
-                    r.composite,
-                    r.band,
-                    ";".join(r.missing_kpis),
-                    ";".join(r.development_kpis),
-                    now.isoformat(),
-                )
-                for pk, r in zip(ids, results, strict=True)
-            ),
-        )
-        copy_rows(
-            KpiScore,
-            ["scorecard_id", "code", "weight", "target", "value", "score", "inputs"],
-            (
-                (pk, k.code, k.weight, k.target, _value(k.value), k.score, dict(k.inputs))
-                for pk, r in zip(ids, results, strict=True)
-                for k in r.kpis
-            ),
-        )
-        return
-    objects = Scorecard.objects.bulk_create(
+    ids = next_ids(Scorecard, len(results))
+    insert_rows(
+        Scorecard,
         [
-            Scorecard(
-                employee_id=r.key,
-                period=period,
-                policy_version_id=version_id,
-                role=r.role,
-                reports_to=reports_to_nos.get(r.key, ""),
-                composite=r.composite,
-                band=r.band,
-                missing_kpis=";".join(r.missing_kpis),
-                development_kpis=";".join(r.development_kpis),
-                created_at=now,
-            )
-            for r in results
+            "id",
+            "employee_id",
+            "period_id",
+            "policy_version_id",
+            "role",
+            "reports_to",
+            "composite",
+            "band",
+            "missing_kpis",
+            "development_kpis",
+            "created_at",
         ],
-        batch_size=2000,
+        [
+            (
+                pk,
+                r.key,
+                period.pk,
+                version_id,
+                r.role,
+                reports_to_nos.get(r.key, ""),
+                r.composite,
+                r.band,
+                ";".join(r.missing_kpis),
+                ";".join(r.development_kpis),
+                now,
+            )
+            for pk, r in zip(ids, results, strict=True)
+        ],
     )
-    KpiScore.objects.bulk_create(
-        [
-            KpiScore(
-                scorecard_id=obj.pk,
-                code=k.code,
-                weight=k.weight,
-                target=k.target,
-                value=_value(k.value),
-                score=k.score,
-                inputs=dict(k.inputs),
-            )
-            for obj, r in zip(objects, results, strict=True)
+    insert_rows(
+        KpiScore,
+        ["scorecard_id", "code", "weight", "target", "value", "score", "inputs"],
+        (
+            (pk, k.code, k.weight, k.target, _value(k.value), k.score, dict(k.inputs))
+            for pk, r in zip(ids, results, strict=True)
             for k in r.kpis
-        ],
-        batch_size=2000,
+        ),
     )
 
 
@@ -329,31 +297,11 @@ def _write_rewards(
             changed.append(existing)
     if changed:
         RewardSuggestion.objects.bulk_update(changed, ["recomputed_amount", "recomputed_at"], batch_size=2000)
-    if is_postgres():
-        copy_rows(
-            RewardSuggestion,
-            ["employee_id", "period_id", "code", "amount", "details", "policy_version_id", "status", "created_at"],
-            (
-                (r.key, period.pk, r.code, r.amount, dict(r.details), version_id, "pending", now.isoformat())
-                for r in fresh
-            ),
-        )
-    else:
-        RewardSuggestion.objects.bulk_create(
-            [
-                RewardSuggestion(
-                    employee_id=r.key,
-                    period=period,
-                    code=r.code,
-                    amount=r.amount,
-                    details=dict(r.details),
-                    policy_version_id=version_id,
-                    created_at=now,
-                )
-                for r in fresh
-            ],
-            batch_size=2000,
-        )
+    insert_rows(
+        RewardSuggestion,
+        ["employee_id", "period_id", "code", "amount", "details", "policy_version_id", "status", "created_at"],
+        ((r.key, period.pk, r.code, r.amount, dict(r.details), version_id, "pending", now) for r in fresh),
+    )
     return len(fresh)
 
 

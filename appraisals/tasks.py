@@ -21,21 +21,29 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 MAX_RETRIES = 3
 
 
-def _retry_or_fail(task, job_id: int, exc: Exception):
-    """Retry a transient failure with exponential backoff; give up (and undo the attempt) otherwise."""
-    if isinstance(exc, TRANSIENT_ERRORS) and task.request.retries < MAX_RETRIES:
-        logger.warning("close job %s: %s, retry %s", job_id, exc, task.request.retries + 1)
-        raise task.retry(exc=exc, countdown=2 ** (task.request.retries + 1))
-    closing.period_close_fail(job_id=job_id, reason=f"{type(exc).__name__}: {exc}")
-    raise exc
+def _run(task, job_id: int, service):
+    """Run one close step: retry a transient failure with exponential backoff, and give up
+    (undoing the whole attempt) on anything else or when the retries are spent.
+
+    In-process (eager) mode retries in a loop, since there is no broker to send a retry to."""
+    attempt = task.request.retries
+    while True:
+        try:
+            return service()
+        except Exception as exc:
+            if isinstance(exc, TRANSIENT_ERRORS) and attempt < MAX_RETRIES:
+                logger.warning("close job %s: %s, retry %s", job_id, exc, attempt + 1)
+                if not task.request.is_eager:
+                    raise task.retry(exc=exc, countdown=2 ** (attempt + 1)) from exc
+                attempt += 1
+                continue
+            closing.period_close_fail(job_id=job_id, reason=f"{type(exc).__name__}: {exc}")
+            raise
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def close_period_start(self, job_id: int) -> None:
-    try:
-        plan = closing.period_close_plan(job_id=job_id)
-    except Exception as exc:
-        _retry_or_fail(self, job_id, exc)
+    plan = _run(self, job_id, lambda: closing.period_close_plan(job_id=job_id))
     if plan is None:
         return
     steps = [group(close_period_chunk.si(job_id, ids) for ids in level) for level in plan.levels]
@@ -44,19 +52,13 @@ def close_period_start(self, job_id: int) -> None:
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def close_period_chunk(self, job_id: int, employee_ids: list[int]) -> dict:
-    try:
-        result = closing.period_close_chunk(job_id=job_id, employee_ids=employee_ids)
-    except Exception as exc:
-        _retry_or_fail(self, job_id, exc)
+    result = _run(self, job_id, lambda: closing.period_close_chunk(job_id=job_id, employee_ids=employee_ids))
     return {"scorecards": result.scorecards, "no_data": result.no_data, "rewards": result.rewards}
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def close_period_finalize(self, job_id: int) -> dict:
-    try:
-        return closing.period_close_finalize(job_id=job_id)
-    except Exception as exc:
-        _retry_or_fail(self, job_id, exc)
+    return _run(self, job_id, lambda: closing.period_close_finalize(job_id=job_id))
 
 
 @shared_task(acks_late=True)

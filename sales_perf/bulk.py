@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
@@ -57,11 +58,56 @@ def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequenc
 
 
 def next_ids(model: type[Model], count: int) -> list[int]:
-    """Reserve ``count`` primary keys from the table's sequence (PostgreSQL)."""
+    """Reserve ``count`` primary keys for rows about to be inserted with explicit ids.
+
+    PostgreSQL hands them out from the table's sequence (safe with concurrent writers). SQLite
+    has one writer at a time; call this inside the transaction that inserts the rows."""
     if count == 0:
         return []
     table = model._meta.db_table
     pk = model._meta.pk.column
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count])
-        return [row[0] for row in cursor.fetchall()]
+        if is_postgres():
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        quoted = connection.ops.quote_name
+        cursor.execute(f"SELECT COALESCE(MAX({quoted(pk)}), 0) FROM {quoted(table)}")
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+def insert_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Insert many rows in one statement round: COPY on PostgreSQL, ``executemany`` elsewhere.
+
+    Either way the number of queries does not depend on the number of rows."""
+    if is_postgres():
+        return copy_rows(model, columns, rows)
+    prepared = [[_sqlite_value(value) for value in row] for row in rows]
+    if not prepared:
+        return 0
+    quoted = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quoted(model._meta.db_table)} ({', '.join(quoted(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, prepared)
+    return len(prepared)
+
+
+def _sqlite_value(value):
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
+def execute(sql: str, params: Sequence = ()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.rowcount

@@ -1,4 +1,33 @@
+import importlib
+
 import pytest
+
+# Reference data that data migrations load: roles and duties, the metric catalogue, the default policy.
+_DATA_MIGRATIONS = [
+    "roles.migrations.0002_default_roles_and_duties",
+    "appraisals.migrations.0002_metric_catalogue",
+    "rewards.migrations.0002_default_policy",
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    """A transactional test database is flushed after each test, which drops what the data
+    migrations loaded; load it again (the loaders are idempotent) before such a test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    if marker is not None and (marker.kwargs.get("transaction") or (len(marker.args) > 0 and marker.args[0])):
+        transactional = True
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+    from django.db import connection
+
+    for name in _DATA_MIGRATIONS:
+        importlib.import_module(name).load(apps, connection.schema_editor())
+    yield
 
 
 @pytest.fixture
@@ -10,3 +39,18 @@ def shared_example_dir():
     if not path.is_dir():
         pytest.skip("../shared/spec/example is not present")
     return path
+
+
+@pytest.fixture
+def close(django_capture_on_commit_callbacks):
+    """Close a period in-process inside an ordinary (rolled back) test transaction.
+
+    ``period_close_request`` queues the job with ``transaction.on_commit``; this runs those
+    callbacks, so the close completes before the call returns (Celery is eager without a broker)."""
+    from appraisals.closing import period_close_request
+
+    def run(code: str, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return period_close_request(code=code, **kwargs)
+
+    return run
