@@ -79,6 +79,8 @@ def close_problems(period: Period) -> list[str]:
 
 def period_close_request(*, code: str, user=None, scheduled: bool = False) -> CloseJob:
     """Claim a period for closing and queue the job; raises ``CloseRefused`` with the reason."""
+    from appraisals.tasks import close_period_start  # tasks import this module
+
     period = period_for_code(code)
     problems = close_problems(period)
     if problems:
@@ -99,10 +101,20 @@ def period_close_request(*, code: str, user=None, scheduled: bool = False) -> Cl
         PeriodEvent.objects.create(
             period=period, action=PeriodEvent.Action.CLOSE_REQUESTED, actor=user, details={"scheduled": scheduled}
         )
-        from appraisals.tasks import close_period_start
-
-        transaction.on_commit(lambda: close_period_start.delay(job.pk))
+        if not _runs_in_process():
+            # A worker must see the claimed period and the job row: send only after commit.
+            transaction.on_commit(lambda: close_period_start.delay(job.pk))
+    if _runs_in_process():
+        # In-process Celery: run the job now, on this connection, so the caller gets it done
+        # (or gets its failure) even inside an outer transaction.
+        close_period_start.delay(job.pk)
     return job
+
+
+def _runs_in_process() -> bool:
+    from sales_perf.celery import app
+
+    return bool(app.conf.task_always_eager)
 
 
 @dataclass(frozen=True)

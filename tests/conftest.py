@@ -35,22 +35,35 @@ def shared_example_dir():
     """The worked example of POLICY.md shipped beside the repository (../shared/spec/example)."""
     from pathlib import Path
 
+    import os
+
     path = Path(__file__).resolve().parents[2] / "shared" / "spec" / "example"
     if not path.is_dir():
+        if os.environ.get("CI") or os.environ.get("SALES_PERF_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"the worked example is missing: {path}")
         pytest.skip("../shared/spec/example is not present")
     return path
 
 
 @pytest.fixture
-def close(django_capture_on_commit_callbacks):
-    """Close a period in-process inside an ordinary (rolled back) test transaction.
-
-    ``period_close_request`` queues the job with ``transaction.on_commit``; this runs those
-    callbacks, so the close completes before the call returns (Celery is eager without a broker)."""
+def close():
+    """Close a period in-process (Celery is eager in tests): the close is done when this returns."""
     from appraisals.closing import period_close_request
 
     def run(code: str, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return period_close_request(code=code, **kwargs)
+        return period_close_request(code=code, **kwargs)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tests run the period-end job in-process, even when CELERY_BROKER_URL points at Redis;
+    only tests marked ``celery_worker`` send tasks to a real worker."""
+    from sales_perf.celery import app
+
+    eager = request.node.get_closest_marker("celery_worker") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous

@@ -1,0 +1,133 @@
+"""A close through a real Celery worker on the Redis broker against PostgreSQL.
+
+The test starts a worker process (2 processes, so chunks of a level really run in parallel)
+pointed at the test database. It needs CELERY_BROKER_URL (Redis) and DATABASE_URL (PostgreSQL);
+without them it is skipped, unless SALES_PERF_REQUIRE_SERVICES=1 (as in CI), where it fails."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from appraisals.closing import period_close_request, period_reopen
+from appraisals.models import CloseJob, Metric, MetricValue, Period, Scorecard
+from rewards.models import RewardSuggestion
+from roles.models import Role
+from tests.factories import EmployeeFactory, period, role
+
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _services_or_skip():
+    missing = []
+    if not os.environ.get("CELERY_BROKER_URL"):
+        missing.append("CELERY_BROKER_URL")
+    if connection.vendor != "postgresql":
+        missing.append("a PostgreSQL DATABASE_URL")
+    if missing:
+        if os.environ.get("SALES_PERF_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"SALES_PERF_REQUIRE_SERVICES=1 but {', '.join(missing)} not set")
+        pytest.skip(f"needs {', '.join(missing)}")
+
+
+@pytest.fixture
+def worker():
+    _services_or_skip()
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_CONN_MAX_AGE": "0",
+        "SALES_PERF_CLOSE_CHUNK_SIZE": "100",
+    }
+    log = open(ROOT / "celery-test-worker.log", "w")  # noqa: SIM115 - closed in the finally below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "sales_perf",
+            "worker",
+            "--concurrency",
+            "2",
+            "-l",
+            "info",
+            "-n",
+            "test@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wait(job: CloseJob, timeout: float = 90) -> CloseJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status in (CloseJob.Status.DONE, CloseJob.Status.FAILED):
+            return job
+        time.sleep(0.25)
+    pytest.fail(f"close job {job.pk} did not finish in {timeout}s: {job.status} {job.steps_done}/{job.steps_total}")
+
+
+def _org(reps: int = 240):
+    """A manager over 4 supervisors over ``reps`` reps; rep i sells 80,000 + 1,000 × (i mod 50) of 100,000."""
+    manager = EmployeeFactory(employee_no="WM1", role=role(Role.MANAGER))
+    supervisors = [
+        EmployeeFactory(employee_no=f"WS{n}", role=role(Role.SUPERVISOR), reports_to=manager) for n in range(4)
+    ]
+    month = period("2026-03")
+    target, actual = Metric.objects.get(code="sales_target"), Metric.objects.get(code="sales_actual")
+    values = []
+    for i in range(reps):
+        rep = EmployeeFactory(employee_no=f"WR{i:03d}", reports_to=supervisors[i % 4])
+        values += [
+            MetricValue(employee=rep, period=month, metric=target, value=100000, entered_at="2026-04-01T00:00Z"),
+            MetricValue(
+                employee=rep, period=month, metric=actual, value=80000 + 1000 * (i % 50), entered_at="2026-04-01T00:00Z"
+            ),
+        ]
+    MetricValue.objects.bulk_create(values)
+
+
+def test_month_close_runs_on_a_real_worker_and_is_safe_to_rerun(worker):
+    _org()
+    job = _wait(period_close_request(code="2026-03"))
+    assert job.status == CloseJob.Status.DONE, job.message
+    # 240 reps in chunks of 100 → 3 chunks, then 1 for the supervisors and 1 for the manager, + finalize.
+    assert job.steps_total == 6 and job.steps_done == 6
+    assert Period.objects.get(code="2026-03").status == Period.Status.CLOSED
+    assert Scorecard.objects.filter(period__code="2026-03").count() == 245
+    # WR007 sells 87,000 of 100,000: R1 = 87.00; no csat → R2 missing; composite 87.00, band C.
+    card = Scorecard.objects.get(employee__employee_no="WR007", period__code="2026-03")
+    assert (card.composite, card.band, card.missing_kpis) == (Decimal("87.00"), "C", "R2")
+    # 2% of 87,000 = 1,740.00
+    assert RewardSuggestion.objects.get(employee__employee_no="WR007", code="commission").amount == Decimal("1740.00")
+    first = sorted(Scorecard.objects.values_list("employee__employee_no", "composite"))
+
+    period_reopen(code="2026-03", reason="rerun on the worker")
+    job = _wait(period_close_request(code="2026-03"))
+    assert job.status == CloseJob.Status.DONE, job.message
+    assert sorted(Scorecard.objects.values_list("employee__employee_no", "composite")) == first
+    assert RewardSuggestion.objects.filter(code="commission").count() == 240
