@@ -4,4 +4,5 @@ from appraisals import views
 
 urlpatterns = [
     path("team/", views.team, name="team"),
+    path("team/export/", views.team_export, name="team_export"),
 ]
