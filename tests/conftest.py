@@ -33,9 +33,8 @@ def _reference_data_for_transactional_tests(request):
 @pytest.fixture
 def shared_example_dir():
     """The worked example of POLICY.md shipped beside the repository (../shared/spec/example)."""
-    from pathlib import Path
-
     import os
+    from pathlib import Path
 
     path = Path(__file__).resolve().parents[2] / "shared" / "spec" / "example"
     if not path.is_dir():
