@@ -157,11 +157,21 @@ class Metric(models.Model):
 
 
 class MetricValue(models.Model):
+    # No single-column indexes: the unique (employee, period, metric) and the (period, metric) index
+    # serve every lookup, and each extra index slows the bulk import of millions of rows.
     employee = models.ForeignKey(
-        "roles.Employee", on_delete=models.CASCADE, related_name="metric_values", verbose_name=_("employee")
+        "roles.Employee",
+        on_delete=models.CASCADE,
+        related_name="metric_values",
+        verbose_name=_("employee"),
+        db_index=False,
     )
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="metric_values", verbose_name=_("period"))
-    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="values", verbose_name=_("metric"))
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="metric_values", verbose_name=_("period"), db_index=False
+    )
+    metric = models.ForeignKey(
+        Metric, on_delete=models.PROTECT, related_name="values", verbose_name=_("metric"), db_index=False
+    )
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=4)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -170,6 +180,7 @@ class MetricValue(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("entered by"),
+        db_index=False,
     )
     entered_at = models.DateTimeField(_("entered at"))
 
@@ -308,10 +319,17 @@ class BandDefinition(models.Model):
 class Scorecard(models.Model):
     """One employee's closed result for one period, frozen with the policy version used."""
 
+    # Indexed through the unique (employee, period) and the (period, band) index.
     employee = models.ForeignKey(
-        "roles.Employee", on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("employee")
+        "roles.Employee",
+        on_delete=models.PROTECT,
+        related_name="scorecards",
+        verbose_name=_("employee"),
+        db_index=False,
     )
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("period"))
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("period"), db_index=False
+    )
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="scorecards")
     role = models.CharField(_("role"), max_length=32, help_text=_("the role code when the period closed"))
     reports_to = models.CharField(_("reports to"), max_length=32, blank=True)
@@ -344,7 +362,8 @@ class Scorecard(models.Model):
 class KpiScore(models.Model):
     """One KPI of a scorecard, with the raw figures its value was computed from."""
 
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="kpi_scores")
+    # Indexed through the unique (scorecard, code).
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="kpi_scores", db_index=False)
     code = models.CharField(_("code"), max_length=10)
     weight = models.DecimalField(_("weight"), max_digits=7, decimal_places=2)
     target = models.DecimalField(_("target"), max_digits=12, decimal_places=4)

@@ -128,11 +128,20 @@ class RewardSuggestion(models.Model):
         APPROVED = "approved", _("approved")
         REJECTED = "rejected", _("rejected")
 
+    # Indexed through the unique (employee, period, code) and the (period, status) index.
     employee = models.ForeignKey(
-        "roles.Employee", on_delete=models.PROTECT, related_name="reward_suggestions", verbose_name=_("employee")
+        "roles.Employee",
+        on_delete=models.PROTECT,
+        related_name="reward_suggestions",
+        verbose_name=_("employee"),
+        db_index=False,
     )
     period = models.ForeignKey(
-        "appraisals.Period", on_delete=models.PROTECT, related_name="reward_suggestions", verbose_name=_("period")
+        "appraisals.Period",
+        on_delete=models.PROTECT,
+        related_name="reward_suggestions",
+        verbose_name=_("period"),
+        db_index=False,
     )
     code = models.SlugField(_("reward"), max_length=40)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)

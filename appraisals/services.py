@@ -1,0 +1,479 @@
+"""Writes for appraisals: one section per service, each keyword-only, atomic and bulk."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import IO, TYPE_CHECKING
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from appraisals.models import Metric, MetricValue, Period
+from appraisals.periods import MONTH, QUARTER, PeriodCodeError, PeriodRef
+from roles.models import Employee
+from sales_perf.tabular import (
+    FILE_LEVEL,
+    ErrorList,
+    ImportFailed,
+    ImportResult,
+    RowError,
+    TableSource,
+    read_table_values,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+# ---------------------------------------------------------------------------------------------
+# metrics_import: the metrics.csv / .xlsx bulk import (POLICY.md §4, §7)
+#
+# Built for a million rows: the lookups are loaded once, each row is checked against plain
+# dicts, valid rows are spooled as COPY text (not kept as objects), and the write is one
+# COPY + one INSERT … ON CONFLICT on PostgreSQL (batched upserting bulk_create elsewhere).
+# ---------------------------------------------------------------------------------------------
+
+METRIC_COLUMNS = ("employee_no", "period", "metric", "value")
+METRIC_PROGRESS_EVERY = 100_000
+METRIC_BULK_BATCH = 5000  # objects per bulk_create call off PostgreSQL (Django splits further for SQLite)
+METRIC_SPOOL_IN_MEMORY = 32 * 1024 * 1024  # bytes of spooled rows kept in memory before going to a temp file
+
+# MetricValue.value is numeric(18, 4).
+_VALUE_QUANTUM = Decimal("0.0001")
+_VALUE_LIMIT = Decimal(10) ** 14
+# Room for every period code there can be (1900-2999 × 17) when packing a row's identity into one int.
+_PERIOD_SLOTS = 1 << 16
+_CLOSED_STATUSES = {Period.Status.CLOSED: "is closed", Period.Status.CLOSING: "is being closed"}
+_CADENCE_HINT = {
+    MONTH: "a monthly metric; use a month (YYYY-MM)",
+    QUARTER: "a quarterly metric; use a quarter (YYYY-Qn)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _MetricRule:
+    index: int
+    code: str
+    period_kind: str
+    minimum: Decimal
+    maximum: Decimal | None
+    integer_only: bool
+    at_most: str | None  # the metric this one may not exceed (customers_retained ≤ customers_start)
+    bounds: tuple[str, ...]  # the metrics that may not exceed this one
+
+
+@dataclass(frozen=True, slots=True)
+class _PeriodSlot:
+    index: int
+    code: str
+    kind: str
+    id: int | None  # None: not stored yet, created by the import
+    status: str | None
+
+
+@dataclass(slots=True)
+class _MetricCheck:
+    """What the validation pass keeps for the checks that span rows and for the write."""
+
+    rows: int = 0
+    valid: int = 0
+    # (employee id, period slot index, metric) → (value, or None when the row's value was bad; line)
+    # for rows of a metric that another metric may not exceed
+    bound_values: dict[tuple[int, int, str], tuple[Decimal | None, int]] = field(default_factory=dict)
+    # (line, employee id, period slot, rule, value) of valid rows of a metric with an at_most limit
+    bounded_rows: list[tuple[int, int, _PeriodSlot, _MetricRule, Decimal]] = field(default_factory=list)
+    # (employee id, period slot index, metric) of every row of a metric with an at_most limit
+    bounded_keys: set[tuple[int, int, str]] = field(default_factory=set)
+
+
+def metrics_import(
+    *,
+    source: TableSource,
+    filename: str,
+    user: AbstractBaseUser | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Import metric values (``employee_no, period, metric, value``); all or nothing.
+
+    Every bad row is reported (``ImportFailed``: line, field, reason) before anything is
+    written. Periods that do not exist yet are created; a value for an open period that is
+    already stored is replaced (``entered_by``/``entered_at`` set to ``user`` and now); a
+    closed (or closing) period refuses the row. ``progress`` is called with a short line
+    every ``METRIC_PROGRESS_EVERY`` rows and when reading is done.
+    """
+    errors = ErrorList()
+    employee_ids: dict[str, int] = dict(Employee.objects.values_list("employee_no", "id"))
+    rules = _metric_rules()
+    stored_periods = {
+        code: (kind, pk, status)
+        for code, kind, pk, status in Period.objects.values_list("code", "kind", "id", "status")
+    }
+    _header, rows = read_table_values(source, filename=filename, columns=METRIC_COLUMNS, errors=errors)
+
+    slots: dict[str, _PeriodSlot] = {}
+    with tempfile.SpooledTemporaryFile(
+        max_size=METRIC_SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline="\n"
+    ) as spool:
+        check = _metrics_validate(rows, employee_ids, rules, stored_periods, slots, spool, errors, progress)
+        _metrics_check_at_most(check, rules, slots, errors)
+        errors.raise_if_any()
+        if not check.valid:
+            return ImportResult(rows=check.rows, created=0, updated=0)
+        if progress is not None:
+            progress(f"{check.valid:,} rows valid, writing")
+        created, updated = _metrics_write(spool, slots, check.valid, user)
+    return ImportResult(rows=check.rows, created=created, updated=updated)
+
+
+def _metric_rules() -> dict[str, _MetricRule]:
+    metrics = list(Metric.objects.order_by("code"))
+    bounds: dict[str, list[str]] = {}
+    for metric in metrics:
+        if metric.at_most_metric_id:
+            bounds.setdefault(metric.at_most_metric_id, []).append(metric.code)
+    return {
+        metric.code: _MetricRule(
+            index=index,
+            code=metric.code,
+            period_kind=metric.period_kind,
+            minimum=metric.min_value,
+            maximum=metric.max_value,
+            integer_only=metric.integer_only,
+            at_most=metric.at_most_metric_id,
+            bounds=tuple(bounds.get(metric.code, ())),
+        )
+        for index, metric in enumerate(metrics)
+    }
+
+
+def _period_slot(code: str, index: int, stored_periods: dict[str, tuple[str, int, str]]) -> _PeriodSlot | str:
+    """The slot of a period code, or the reason the code is not a period."""
+    stored = stored_periods.get(code)
+    if stored is not None:
+        kind, pk, status = stored
+        return _PeriodSlot(index=index, code=code, kind=kind, id=pk, status=status)
+    if not code:
+        return "required"
+    try:
+        ref = PeriodRef.parse(code)
+    except PeriodCodeError:
+        return f"not a period ({code!r}); use YYYY-MM or YYYY-Qn"
+    if ref.code != code:  # e.g. surrounding spaces were tolerated by the parser
+        return f"not a period ({code!r}); use YYYY-MM or YYYY-Qn"
+    return _PeriodSlot(index=index, code=code, kind=ref.kind, id=None, status=None)
+
+
+def _number_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _metrics_validate(
+    rows: Iterator[tuple[int, list[str]]],
+    employee_ids: dict[str, int],
+    rules: dict[str, _MetricRule],
+    stored_periods: dict[str, tuple[str, int, str]],
+    slots: dict[str, _PeriodSlot],
+    spool: IO[str],
+    errors: ErrorList,
+    progress: Callable[[str], None] | None,
+) -> _MetricCheck:
+    """Check every row on its own and against earlier rows; spool the valid ones as COPY text."""
+    check = _MetricCheck()
+    bound_values = check.bound_values
+    bounded_rows = check.bounded_rows
+    bounded_keys = check.bounded_keys
+    first_line: dict[int, int] = {}  # packed (employee, period, metric) → line, to find duplicates
+    metric_count = max(len(rules), 1)
+    limits = {
+        code: (_number_text(rule.minimum), rule.maximum and _number_text(rule.maximum)) for code, rule in rules.items()
+    }
+    pending: list[str] = []  # spooled in chunks: one write per row is measurably slower
+    add_error = errors.add
+    every = METRIC_PROGRESS_EVERY
+    count = 0
+    valid = 0
+
+    for line, (employee_no, period_code, metric_code, text) in rows:
+        count += 1
+        if count % every == 0:
+            if progress is not None:
+                progress(f"{count:,} rows read")
+            spool.write("".join(pending))
+            pending.clear()
+
+        employee_id = employee_ids.get(employee_no)
+        if employee_id is None:
+            add_error(line, "employee_no", f"unknown employee ({employee_no!r})" if employee_no else "required")
+
+        rule = rules.get(metric_code)
+        if rule is None:
+            add_error(line, "metric", f"unknown metric ({metric_code!r})" if metric_code else "required")
+
+        slot = slots.get(period_code)
+        if slot is None:
+            found = _period_slot(period_code, len(slots), stored_periods)
+            if isinstance(found, str):
+                add_error(line, "period", found)
+            else:
+                slot = slots[period_code] = found
+        if slot is not None:
+            if rule is not None and slot.kind != rule.period_kind:
+                add_error(line, "period", f"{rule.code} is {_CADENCE_HINT[rule.period_kind]}, not {period_code!r}")
+                slot = None
+            elif slot.status in _CLOSED_STATUSES:
+                add_error(line, "period", f"period {period_code} {_CLOSED_STATUSES[slot.status]}")
+                slot = None
+
+        number: Decimal | None = None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            add_error(line, "value", f"not a number ({text!r})" if text else "required")
+        else:
+            if not number.is_finite():
+                add_error(line, "value", f"not a finite number ({text!r})")
+                number = None
+            elif rule is not None:
+                if number < rule.minimum:
+                    add_error(line, "value", f"below the minimum {limits[rule.code][0]} ({text!r})")
+                    number = None
+                elif rule.maximum is not None and number > rule.maximum:
+                    add_error(line, "value", f"above the maximum {limits[rule.code][1]} ({text!r})")
+                    number = None
+                elif number >= _VALUE_LIMIT:
+                    add_error(line, "value", f"too large ({text!r})")
+                    number = None
+                elif rule.integer_only and number != number.to_integral_value():
+                    add_error(line, "value", f"not a whole number ({text!r})")
+                    number = None
+                elif number != number.quantize(_VALUE_QUANTUM):
+                    add_error(line, "value", f"more than 4 decimal places ({text!r})")
+                    number = None
+
+        if employee_id is None or rule is None or slot is None:
+            continue
+        key = (employee_id * _PERIOD_SLOTS + slot.index) * metric_count + rule.index
+        earlier = first_line.get(key)
+        if earlier is not None:
+            add_error(line, "metric", f"duplicate: {employee_no} {period_code} {metric_code} is also on line {earlier}")
+            continue
+        first_line[key] = line
+        if rule.bounds:
+            bound_values[(employee_id, slot.index, rule.code)] = (number, line)
+        if rule.at_most is not None:
+            bounded_keys.add((employee_id, slot.index, rule.code))
+        if number is None:
+            continue
+        if rule.at_most is not None:
+            bounded_rows.append((line, employee_id, slot, rule, number))
+        if not errors.count:  # once the file is refused there is nothing to write
+            pending.append(f"{employee_id}\t{period_code}\t{metric_code}\t{number}\n")
+            valid += 1
+
+    spool.write("".join(pending))
+    if progress is not None and (count == 0 or count % every):
+        progress(f"{count:,} rows read")
+    check.rows = count
+    check.valid = valid
+    return check
+
+
+def _metrics_check_at_most(
+    check: _MetricCheck, rules: dict[str, _MetricRule], slots: dict[str, _PeriodSlot], errors: ErrorList
+) -> None:
+    """customers_retained ≤ customers_start (any ``at_most_metric``), against the file, else the stored value."""
+    bound_values = check.bound_values
+    file_keys = check.bounded_keys
+    # Stored values needed: the limit of a limited row whose limit is not in the file, and the
+    # limited value of a limit row whose limited metric is not in the file.
+    needed: set[tuple[int, int, str]] = set()
+    for _line, employee_id, slot, rule, _number in check.bounded_rows:
+        key = (employee_id, slot.index, rule.at_most)
+        if key not in bound_values and slot.id is not None:
+            needed.add(key)
+    slot_by_index = {slot.index: slot for slot in slots.values()}
+    for (employee_id, slot_index, code), (number, _line) in bound_values.items():
+        if number is None or slot_by_index[slot_index].id is None:
+            continue
+        for limited in rules[code].bounds:
+            if (employee_id, slot_index, limited) not in file_keys:
+                needed.add((employee_id, slot_index, limited))
+    stored = _metrics_stored_values(needed, slot_by_index)
+
+    for line, employee_id, slot, rule, number in check.bounded_rows:
+        key = (employee_id, slot.index, rule.at_most)
+        if key in bound_values:
+            limit, _limit_line = bound_values[key]
+            where = ""
+        else:
+            limit = stored.get(key)
+            where = "the stored "
+        if limit is not None and number > limit:
+            errors.add(line, "value", f"more than {where}{rule.at_most} ({_number_text(limit)})")
+    for (employee_id, slot_index, code), (number, line) in bound_values.items():
+        if number is None:
+            continue
+        for limited in rules[code].bounds:
+            stored_value = stored.get((employee_id, slot_index, limited))
+            if (
+                (employee_id, slot_index, limited) not in file_keys
+                and stored_value is not None
+                and number < stored_value
+            ):
+                errors.add(line, "value", f"less than the stored {limited} ({_number_text(stored_value)})")
+
+
+def _metrics_stored_values(
+    needed: set[tuple[int, int, str]], slot_by_index: dict[int, _PeriodSlot]
+) -> dict[tuple[int, int, str], Decimal]:
+    if not needed:
+        return {}
+    slot_by_id = {slot_by_index[slot_index].id: slot_index for _employee_id, slot_index, _code in needed}
+    stored = MetricValue.objects.filter(
+        period_id__in=list(slot_by_id), metric_id__in=sorted({code for _e, _p, code in needed})
+    ).values_list("employee_id", "period_id", "metric_id", "value")
+    return {
+        key: value
+        for employee_id, period_id, metric_id, value in stored.iterator(chunk_size=10_000)
+        if (key := (employee_id, slot_by_id[period_id], metric_id)) in needed
+    }
+
+
+def _metrics_write(
+    spool: IO[str], slots: dict[str, _PeriodSlot], valid: int, user: AbstractBaseUser | None
+) -> tuple[int, int]:
+    """Create the missing periods, then upsert the spooled rows; returns (created, updated)."""
+    user_id = getattr(user, "pk", None)
+    now = timezone.now()
+    with transaction.atomic():
+        missing = [
+            Period(**Period.fields_for(PeriodRef.parse(slot.code))) for slot in slots.values() if slot.id is None
+        ]
+        if missing:
+            Period.objects.bulk_create(missing, ignore_conflicts=True)  # a concurrent import may add them too
+        # Lock the periods so a close cannot start between our check and our write.
+        locked = Period.objects.select_for_update().filter(code__in=list(slots)).values_list("code", "id", "status")
+        period_ids: dict[str, int] = {}
+        closed: list[RowError] = []
+        for code, pk, status in locked:
+            period_ids[code] = pk
+            if status in _CLOSED_STATUSES:
+                closed.append(
+                    RowError(
+                        FILE_LEVEL, "period", f"period {code} {_CLOSED_STATUSES[status]} (since the file was checked)"
+                    )
+                )
+        if closed:
+            raise ImportFailed(closed)
+        spool.seek(0)
+        if connection.vendor == "postgresql":
+            stored_period_ids = [slot.id for slot in slots.values() if slot.id is not None]
+            return _metrics_copy_upsert(spool, stored_period_ids, valid, user_id, now)
+        return _metrics_bulk_upsert(spool, period_ids, valid, user_id, now)
+
+
+def _metrics_copy_upsert(
+    spool: IO[str], stored_period_ids: list[int], valid: int, user_id: int | None, now: datetime
+) -> tuple[int, int]:
+    """COPY the spooled rows into a temporary table, then upsert them all in one statement."""
+    quote = connection.ops.quote_name
+    field = MetricValue._meta.get_field
+    target = quote(MetricValue._meta.db_table)
+    periods = quote(Period._meta.db_table)
+    employee, period, metric, value = (quote(field(name).column) for name in ("employee", "period", "metric", "value"))
+    entered_by, entered_at = quote(field("entered_by").column), quote(field("entered_at").column)
+    staging = "metric_import_rows"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {staging} (employee_id bigint NOT NULL, period_code varchar(7) NOT NULL,"
+            " metric_id varchar(40) NOT NULL, value numeric(18, 4) NOT NULL) ON COMMIT DROP"
+        )
+        _copy_from(cursor, f"COPY {staging} (employee_id, period_code, metric_id, value) FROM STDIN", spool)
+        cursor.execute(f"ANALYZE {staging}")
+        # Every name in these statements comes from model meta; the only values are parameters.
+        # The rows that will be updates are counted first, for the created/updated figures
+        # (skipped when none of the periods holds a value yet: a month's first import).
+        updated = 0
+        if stored_period_ids:
+            any_stored = f"SELECT 1 FROM {target} WHERE {period} = ANY(%s) LIMIT 1"  # noqa: S608
+            cursor.execute(any_stored, [stored_period_ids])
+            if cursor.fetchone() is not None:
+                cursor.execute(
+                    f"SELECT count(*) FROM {staging} s JOIN {periods} p ON p.code = s.period_code"  # noqa: S608
+                    f" JOIN {target} v"
+                    f" ON v.{employee} = s.employee_id AND v.{period} = p.id AND v.{metric} = s.metric_id"
+                )
+                updated = cursor.fetchone()[0]
+        # In key order, so the unique index is filled page by page rather than at random; with
+        # room to sort a million rows in memory (for this transaction only).
+        cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute(
+            f"INSERT INTO {target} ({employee}, {period}, {metric}, {value}, {entered_by}, {entered_at})"  # noqa: S608
+            f" SELECT s.employee_id, p.id, s.metric_id, s.value, %s, %s"
+            f" FROM {staging} s JOIN {periods} p ON p.code = s.period_code"
+            f" ORDER BY s.employee_id, p.id, s.metric_id"
+            f" ON CONFLICT ({employee}, {period}, {metric}) DO UPDATE SET {value} = EXCLUDED.{value},"
+            f" {entered_by} = EXCLUDED.{entered_by}, {entered_at} = EXCLUDED.{entered_at}",
+            [user_id, now],
+        )
+        written = cursor.rowcount
+        cursor.execute(f"DROP TABLE {staging}")
+    if written != valid:
+        raise RuntimeError(f"metrics_import wrote {written} rows of {valid}")
+    return valid - updated, updated
+
+
+def _copy_from(cursor, sql: str, spool: IO[str]) -> None:
+    raw = cursor.cursor
+    if hasattr(raw, "copy_expert"):  # psycopg2
+        raw.copy_expert(sql, spool, size=1 << 20)
+        return
+    with raw.copy(sql) as copy:  # psycopg 3
+        while chunk := spool.read(1 << 20):
+            copy.write(chunk)
+
+
+def _metrics_bulk_upsert(
+    spool: IO[str], period_ids: dict[str, int], valid: int, user_id: int | None, now: datetime
+) -> tuple[int, int]:
+    before = MetricValue.objects.count()
+    batch: list[MetricValue] = []
+    for record in spool:
+        employee_id, period_code, metric_code, number = record.rstrip("\n").split("\t")
+        batch.append(
+            MetricValue(
+                employee_id=int(employee_id),
+                period_id=period_ids[period_code],
+                metric_id=metric_code,
+                value=Decimal(number),
+                entered_by_id=user_id,
+                entered_at=now,
+            )
+        )
+        if len(batch) >= METRIC_BULK_BATCH:
+            _metrics_bulk_create(batch)
+            batch = []
+    if batch:
+        _metrics_bulk_create(batch)
+    created = MetricValue.objects.count() - before
+    return created, valid - created
+
+
+def _metrics_bulk_create(batch: list[MetricValue]) -> None:
+    MetricValue.objects.bulk_create(
+        batch,
+        update_conflicts=True,
+        unique_fields=["employee", "period", "metric"],
+        update_fields=["value", "entered_by", "entered_at"],
+        batch_size=METRIC_BULK_BATCH,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# end of metrics_import
+# ---------------------------------------------------------------------------------------------

@@ -1,0 +1,294 @@
+"""Writes for the org: the employees.csv import (POLICY.md §2, §7)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from roles.models import Employee, Role
+from sales_perf.tabular import FILE_LEVEL, ErrorList, ImportResult, TableSource, read_table
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+EMPLOYEE_COLUMNS = (
+    "employee_no",
+    "name",
+    "email",
+    "role",
+    "reports_to",
+    "hire_date",
+    "quarterly_bonus_base",
+    "annual_bonus_base",
+)
+# The fields an import sets on an employee it already knows; is_active and the login stay as they are.
+EMPLOYEE_IMPORT_FIELDS = (
+    "name",
+    "email",
+    "role",
+    "reports_to",
+    "hire_date",
+    "quarterly_bonus_base",
+    "annual_bonus_base",
+)
+EMPLOYEE_BATCH_SIZE = 1000
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CENT = Decimal("0.01")
+# Employee.*_bonus_base is numeric(14, 2): at most 12 digits before the point.
+_MAX_BONUS_BASE = Decimal(10) ** 12
+
+
+def org_find_cycle(edges: Mapping[str, str | None]) -> list[str] | None:
+    """One reporting cycle in ``edges`` (employee → manager), as a path that ends where it starts.
+
+    ``{"A": "B", "B": "A"}`` gives ``["A", "B", "A"]``; a tree gives ``None``. A manager that
+    is not a key of ``edges`` ends the walk. Iterative and linear in the number of employees.
+    """
+    return next(_org_cycles(edges), None)
+
+
+def _org_cycles(edges: Mapping[str, str | None]) -> Iterator[list[str]]:
+    """Every reporting cycle in ``edges``; each employee is on at most one (one manager each)."""
+    done: set[str] = set()
+    for start in edges:
+        if start in done:
+            continue
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        node: str | None = start
+        while node is not None and node in edges and node not in done:
+            if node in on_path:
+                yield [*path[on_path[node] :], node]
+                break
+            on_path[node] = len(path)
+            path.append(node)
+            node = edges[node]
+        done.update(path)
+
+
+@dataclass(slots=True)
+class _EmployeeRow:
+    line: int
+    employee_no: str
+    name: str
+    email: str
+    role_id: int | None
+    reports_to: str | None
+    hire_date: date | None
+    quarterly_bonus_base: Decimal | None
+    annual_bonus_base: Decimal | None
+
+
+def employees_import(*, source: TableSource, filename: str, user: AbstractBaseUser | None = None) -> ImportResult:
+    """Create or update the employees of an employees.csv / .xlsx file; all or nothing.
+
+    Every bad row is reported (``ImportFailed``) before anything is written. An employee_no
+    already known is updated (name, email, role, reports_to, hire date, bonus bases); its
+    ``is_active`` and login are left alone. ``reports_to`` may name an employee further down
+    the file or one already stored; the resulting org chart must have no cycle. ``user``
+    (who imported) is accepted for symmetry with ``metrics_import``; employees keep no author.
+    """
+    errors = ErrorList()
+    role_ids = dict(Role.objects.values_list("code", "id"))
+    # One query for the whole org: change detection and the cycle check both need it.
+    stored = {
+        row[0]: row[1:]
+        for row in Employee.objects.values_list(
+            "employee_no",
+            "id",
+            "name",
+            "email",
+            "role_id",
+            "reports_to_id",
+            "hire_date",
+            "quarterly_bonus_base",
+            "annual_bonus_base",
+            "reports_to__employee_no",
+        )
+    }
+    no_max = Employee._meta.get_field("employee_no").max_length
+    name_max = Employee._meta.get_field("name").max_length
+    email_max = Employee._meta.get_field("email").max_length
+
+    _header, rows = read_table(source, filename=filename, columns=EMPLOYEE_COLUMNS, errors=errors)
+    parsed: dict[str, _EmployeeRow] = {}
+    row_count = 0
+    for line, row in rows:
+        row_count += 1
+        employee_no = row["employee_no"]
+        if not employee_no:
+            errors.add(line, "employee_no", "required")
+        elif len(employee_no) > no_max:
+            errors.add(line, "employee_no", f"longer than {no_max} characters ({employee_no!r})")
+        elif employee_no in parsed:
+            errors.add(line, "employee_no", f"duplicate: {employee_no} is also on line {parsed[employee_no].line}")
+
+        name = row["name"]
+        if not name:
+            errors.add(line, "name", "required")
+        elif len(name) > name_max:
+            errors.add(line, "name", f"longer than {name_max} characters")
+
+        email = row["email"]
+        if email:
+            try:
+                if len(email) > email_max:
+                    raise ValidationError("too long")
+                validate_email(email)
+            except ValidationError:
+                errors.add(line, "email", f"not an email address ({email!r})")
+
+        role_code = row["role"]
+        role_id = role_ids.get(role_code.lower())
+        if role_id is None:
+            known = ", ".join(sorted(role_ids))
+            errors.add(line, "role", f"unknown role ({role_code!r}); use one of {known}" if role_code else "required")
+
+        reports_to = row["reports_to"] or None
+        if reports_to is not None and reports_to == employee_no:
+            errors.add(line, "reports_to", "an employee cannot report to themself")
+            reports_to = None
+
+        hire_date = _parse_date(row["hire_date"], line, "hire_date", errors)
+        quarterly_bonus_base = _parse_bonus_base(row["quarterly_bonus_base"], line, "quarterly_bonus_base", errors)
+        annual_bonus_base = _parse_bonus_base(row["annual_bonus_base"], line, "annual_bonus_base", errors)
+
+        if employee_no and len(employee_no) <= no_max and employee_no not in parsed:
+            parsed[employee_no] = _EmployeeRow(
+                line=line,
+                employee_no=employee_no,
+                name=name,
+                email=email,
+                role_id=role_id,
+                reports_to=reports_to,
+                hire_date=hire_date,
+                quarterly_bonus_base=quarterly_bonus_base,
+                annual_bonus_base=annual_bonus_base,
+            )
+
+    # Managers can be anywhere in the file, so they are checked once every row is known.
+    for employee in parsed.values():
+        if employee.reports_to is not None and employee.reports_to not in parsed and employee.reports_to not in stored:
+            errors.add(employee.line, "reports_to", f"unknown employee ({employee.reports_to!r})")
+            employee.reports_to = None
+    _check_cycles(parsed, stored, errors)
+    errors.raise_if_any()
+
+    with transaction.atomic():
+        return _employees_write(parsed, stored, row_count)
+
+
+def _parse_date(text: str, line: int, field: str, errors: ErrorList) -> date | None:
+    if not text:
+        return None
+    try:
+        if not _ISO_DATE.match(text):
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.add(line, field, f"not a date ({text!r}); use YYYY-MM-DD")
+        return None
+
+
+def _parse_bonus_base(text: str, line: int, field: str, errors: ErrorList) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        errors.add(line, field, f"not a number ({text!r})")
+    elif amount < 0:
+        errors.add(line, field, f"negative ({text!r})")
+    elif amount >= _MAX_BONUS_BASE:
+        errors.add(line, field, f"too large ({text!r})")
+    elif amount != amount.quantize(_CENT):
+        errors.add(line, field, f"more than 2 decimal places ({text!r})")
+    else:
+        return amount
+    return None
+
+
+def _check_cycles(parsed: dict[str, _EmployeeRow], stored: dict[str, tuple], errors: ErrorList) -> None:
+    """Refuse reporting lines that would close a loop once the file is applied to the stored org."""
+    edges: dict[str, str | None] = {employee_no: values[-1] for employee_no, values in stored.items()}
+    edges.update({employee_no: employee.reports_to for employee_no, employee in parsed.items()})
+    for cycle in _org_cycles(edges):
+        chain = " → ".join(cycle)
+        in_file = [parsed[employee_no] for employee_no in cycle[:-1] if employee_no in parsed]
+        for employee in in_file:
+            errors.add(employee.line, "reports_to", f"reporting cycle: {chain}")
+        if not in_file:
+            errors.add(FILE_LEVEL, "reports_to", f"the stored org chart already has a reporting cycle: {chain}")
+
+
+def _employees_write(parsed: dict[str, _EmployeeRow], stored: dict[str, tuple], row_count: int) -> ImportResult:
+    new = [
+        Employee(
+            employee_no=employee.employee_no,
+            name=employee.name,
+            email=employee.email,
+            role_id=employee.role_id,
+            hire_date=employee.hire_date,
+            quarterly_bonus_base=employee.quarterly_bonus_base,
+            annual_bonus_base=employee.annual_bonus_base,
+        )
+        for employee in parsed.values()
+        if employee.employee_no not in stored
+    ]
+    # Managers are linked in the second pass, once every employee of the file has an id.
+    Employee.objects.bulk_create(new, batch_size=EMPLOYEE_BATCH_SIZE)
+    ids = {employee_no: values[0] for employee_no, values in stored.items()}
+    ids.update({employee.employee_no: employee.pk for employee in new})
+    if any(employee.pk is None for employee in new):  # a backend that cannot return ids from a bulk insert
+        ids.update(
+            Employee.objects.filter(employee_no__in=[employee.employee_no for employee in new]).values_list(
+                "employee_no", "id"
+            )
+        )
+
+    changed: list[Employee] = []
+    updated = 0
+    for employee in parsed.values():
+        reports_to_id = ids[employee.reports_to] if employee.reports_to else None
+        values = (
+            employee.name,
+            employee.email,
+            employee.role_id,
+            reports_to_id,
+            employee.hire_date,
+            employee.quarterly_bonus_base,
+            employee.annual_bonus_base,
+        )
+        before = stored.get(employee.employee_no)
+        if before is not None:
+            if values == tuple(before[1:8]):
+                continue
+            updated += 1
+        elif reports_to_id is None:
+            continue
+        changed.append(
+            Employee(
+                id=ids[employee.employee_no],
+                employee_no=employee.employee_no,
+                name=employee.name,
+                email=employee.email,
+                role_id=employee.role_id,
+                reports_to_id=reports_to_id,
+                hire_date=employee.hire_date,
+                quarterly_bonus_base=employee.quarterly_bonus_base,
+                annual_bonus_base=employee.annual_bonus_base,
+            )
+        )
+    Employee.objects.bulk_update(changed, fields=EMPLOYEE_IMPORT_FIELDS, batch_size=EMPLOYEE_BATCH_SIZE)
+    return ImportResult(rows=row_count, created=len(new), updated=updated)
