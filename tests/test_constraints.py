@@ -142,3 +142,28 @@ def test_admin_refuses_a_reporting_cycle(client):
     assert response.status_code == 200
     assert "cycle" in response.content.decode()
     assert Employee.objects.get(pk=top.pk).reports_to is None
+
+
+def test_deleting_an_employee_removes_their_metric_values():
+    value = MetricValueFactory()
+    value.employee.delete()
+    assert not MetricValue.objects.filter(pk=value.pk).exists()
+
+
+def test_a_metric_or_period_with_values_cannot_be_deleted():
+    from django.db.models import ProtectedError
+
+    value = MetricValueFactory()
+    with pytest.raises(ProtectedError):
+        value.metric.delete()
+    with pytest.raises(ProtectedError):
+        value.period.delete()
+    assert MetricValue.objects.filter(pk=value.pk).exists()
+
+
+def test_deleting_the_user_who_entered_a_value_keeps_the_value():
+    user = UserFactory()
+    value = MetricValueFactory(entered_by=user)
+    user.delete()
+    value.refresh_from_db()
+    assert value.entered_by_id is None
