@@ -1,0 +1,67 @@
+"""Forms of the HR console's imports and periods pages: they validate and convert, nothing more."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import FileExtensionValidator
+from django.utils.translation import gettext_lazy as _
+
+from appraisals.models import Period
+from appraisals.periods import PeriodCodeError, PeriodRef
+
+IMPORT_EXTENSIONS = ("csv", "xlsx")
+IMPORT_ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ImportForm(forms.Form):
+    """One upload of a POLICY.md §7 file; the import service checks its content."""
+
+    file = forms.FileField(
+        label=_("File (CSV or XLSX)"),
+        validators=[FileExtensionValidator(IMPORT_EXTENSIONS)],
+        widget=forms.ClearableFileInput(attrs={"accept": IMPORT_ACCEPT}),
+        help_text=_("CSV in UTF-8 with a header row, or an XLSX workbook with the same header on its first sheet."),
+    )
+
+
+class PeriodFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[("", _("all kinds")), *Period.KIND_CHOICES],
+        required=False,
+    )
+
+
+class PeriodCodeField(forms.CharField):
+    """A period code (``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``), converted to its canonical text."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return text
+        try:
+            return PeriodRef.parse(text.upper()).code
+        except PeriodCodeError:
+            raise forms.ValidationError(
+                _("%(code)s is not a period; use YYYY-MM, YYYY-Qn or YYYY."), code="invalid", params={"code": text}
+            ) from None
+
+
+class ClosePeriodForm(forms.Form):
+    """Close a period by its code, also one that has no row yet (a month nobody imported into)."""
+
+    code = PeriodCodeField(
+        label=_("Period"),
+        max_length=7,
+        widget=forms.TextInput(attrs={"placeholder": "2026-01", "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("YYYY-MM, YYYY-Qn or YYYY"),
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the period's history."),
+    )

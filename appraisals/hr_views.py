@@ -1,0 +1,313 @@
+"""HR console: file imports, periods (close, reopen, history, exports) and the close job's progress.
+
+Every view starts with ``require_audience(request.user, HR)``; the services do the work and
+their refusals (``ImportFailed``, ``CloseRefused``) are shown to HR as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from appraisals import closing
+from appraisals.exports import ExportRefused, scorecard_export
+from appraisals.hr_forms import ClosePeriodForm, ImportForm, PeriodFilterForm, ReopenForm
+from appraisals.models import CloseJob, Metric, Period, PeriodEvent, Scorecard
+from appraisals.services import METRIC_COLUMNS, metrics_import
+from rewards.models import RewardSuggestion
+from roles.access import HR, require_audience
+from roles.services import EMPLOYEE_COLUMNS, employees_import
+from sales_perf import exports
+from sales_perf.tabular import ImportFailed, ImportResult
+
+logger = logging.getLogger(__name__)
+
+PERIODS_PER_PAGE = 36
+POLL_INTERVAL_MS = 1000  # how often the job page asks for progress
+# The two uploads of the imports page: their service, and the form prefix that tells them apart.
+IMPORTS = {
+    "employees": employees_import,
+    "metrics": metrics_import,
+}
+# What each column of the two files holds (POLICY.md §7), shown beside the upload forms.
+COLUMN_HELP = {
+    "employee_no": _lazy("the employee's number; a number already known updates that employee"),
+    "name": _lazy("full name"),
+    "email": _lazy("may be empty"),
+    "role": _lazy("manager, supervisor or rep"),
+    "reports_to": _lazy("the employee_no of their manager; empty at the top"),
+    "hire_date": _lazy("YYYY-MM-DD; may be empty"),
+    "quarterly_bonus_base": _lazy("money; empty takes the policy default"),
+    "annual_bonus_base": _lazy("money; empty takes the policy default"),
+    "period": _lazy("YYYY-MM for a monthly metric, YYYY-Qn for a quarterly one"),
+    "metric": _lazy("a metric code from the list below"),
+    "value": _lazy("a number within the metric's range"),
+}
+EXPORT_CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def get_period_for_hr(code: str) -> Period:
+    """The period of a code, or 404 (HR sees every period; the caller has checked the audience)."""
+    return get_object_or_404(Period.objects.select_related("closed_by"), code=code)
+
+
+def get_job_for_hr(job_id: int) -> CloseJob:
+    return get_object_or_404(CloseJob.objects.select_related("period", "requested_by"), pk=job_id)
+
+
+def _back(request, default: str) -> str:
+    """Where a POST returns to: its ``next`` field when it is a local URL, else ``default``."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+# --- imports -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def imports(request):
+    require_audience(request.user, HR)
+    forms = {kind: ImportForm(prefix=kind) for kind in IMPORTS}
+    refused = None  # kind, file name and ImportFailed of a refused file
+    if request.method == "POST":
+        kind = request.POST.get("kind")
+        if kind not in IMPORTS:
+            return HttpResponseBadRequest("unknown import")
+        form = forms[kind] = ImportForm(request.POST, request.FILES, prefix=kind)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                # The upload goes in as a file object: the service streams it row by row.
+                result = IMPORTS[kind](source=upload, filename=upload.name, user=request.user)
+            except ImportFailed as failed:
+                refused = {"kind": kind, "filename": upload.name, "failed": failed}
+            else:
+                messages.success(request, _import_message(upload.name, result))
+                return redirect("hr:imports")
+    return render(
+        request,
+        "hr/imports.html",
+        {
+            "forms": forms,
+            "refused": refused,
+            "employee_columns": [(column, COLUMN_HELP.get(column, "")) for column in EMPLOYEE_COLUMNS],
+            "metric_columns": [(column, COLUMN_HELP.get(column, "")) for column in METRIC_COLUMNS],
+            "metrics": Metric.objects.order_by("order", "code"),
+            "hr_section": "imports",
+        },
+    )
+
+
+def _import_message(filename: str, result: ImportResult) -> str:
+    rows = ngettext("%(count)s row OK", "%(count)s rows OK", result.rows) % {"count": f"{result.rows:,}"}
+    return _("%(file)s: %(rows)s — %(created)s created, %(updated)s updated") % {
+        "file": filename,
+        "rows": rows,
+        "created": f"{result.created:,}",
+        "updated": f"{result.updated:,}",
+    }
+
+
+# --- periods -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def periods(request):
+    require_audience(request.user, HR)
+    close_form = ClosePeriodForm()
+    if request.method == "POST":
+        close_form = ClosePeriodForm(request.POST)
+        if close_form.is_valid():
+            return _close(request, close_form.cleaned_data["code"], fallback=reverse("hr:periods"))
+    filter_form = PeriodFilterForm(request.GET or None)
+    listed = Period.objects.select_related("closed_by").order_by("-end", "start")
+    if filter_form.is_valid() and filter_form.cleaned_data["kind"]:
+        listed = listed.filter(kind=filter_form.cleaned_data["kind"])
+    page = Paginator(listed, PERIODS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [
+        (
+            period,
+            # Only an open period can close; close_problems says why it cannot yet.
+            closing.close_problems(period) if period.status == Period.Status.OPEN else [],
+            # Each row's reopen form needs its own field ids.
+            ReopenForm(auto_id=f"id_reopen_{period.code}_%s") if period.status == Period.Status.CLOSED else None,
+        )
+        for period in page
+    ]
+    return render(
+        request,
+        "hr/periods.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filter_form": filter_form,
+            "close_form": close_form,
+            "query": _query_without_page(request),
+            "hr_section": "periods",
+        },
+    )
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+@require_GET
+def period_detail(request, code: str):
+    require_audience(request.user, HR)
+    period = get_period_for_hr(code)
+    return render(request, "hr/period_detail.html", _detail_context(period, ReopenForm()))
+
+
+def _detail_context(period: Period, reopen_form: ReopenForm) -> dict:
+    is_closed = period.status == Period.Status.CLOSED
+    return {
+        "period": period,
+        "problems": closing.close_problems(period) if period.status == Period.Status.OPEN else [],
+        "events": period.events.select_related("actor").order_by("-at", "-id"),
+        "job": period.close_jobs.select_related("requested_by").order_by("-created_at", "-id").first(),
+        # A closing period holds partial results: nothing is counted until it is closed.
+        "scorecard_count": Scorecard.objects.filter(period=period).count() if is_closed else None,
+        "reward_count": RewardSuggestion.objects.filter(period=period).count() if is_closed else None,
+        "reopen_form": reopen_form,
+        "hr_section": "periods",
+    }
+
+
+@login_required
+@require_POST
+def period_close(request, code: str):
+    require_audience(request.user, HR)
+    return _close(request, code, fallback=reverse("hr:periods"))
+
+
+def _close(request, code: str, *, fallback: str):
+    requested_at = timezone.now()
+    try:
+        job = closing.period_close_request(code=code, user=request.user)
+    except closing.CloseRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(_back(request, fallback))
+    except Exception:
+        # With in-process Celery (no broker) the job runs inside this request and a failure
+        # surfaces here, already recorded and undone; the job page shows its reason.
+        job = (
+            CloseJob.objects.filter(period__code=code, status=CloseJob.Status.FAILED)
+            .filter(requested_by=request.user, created_at__gte=requested_at)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if job is None:
+            raise
+        logger.exception("close of %s failed in process", code)
+    return redirect("hr:job", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def period_reopen(request, code: str):
+    require_audience(request.user, HR)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        period = get_period_for_hr(code)
+        return render(request, "hr/period_detail.html", _detail_context(period, form))
+    try:
+        period = closing.period_reopen(code=code, reason=form.cleaned_data["reason"], user=request.user)
+    except closing.CloseRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(_back(request, reverse("hr:periods")))
+    messages.success(request, _("%(code)s is open again.") % {"code": period.code})
+    return redirect(_back(request, reverse("hr:period_detail", args=[period.code])))
+
+
+@login_required
+@require_GET
+def period_export(request, code: str):
+    require_audience(request.user, HR)
+    period = get_period_for_hr(code)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in exports.FORMATS:
+        return HttpResponseBadRequest("format must be csv or xlsx")
+    try:
+        header, rows = scorecard_export(period=period)
+    except ExportRefused as exc:
+        raise Http404(str(exc)) from None
+    response = HttpResponse(exports.render(header, rows, fmt=fmt), content_type=EXPORT_CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="scorecards-{period.code}.{fmt}"'
+    return response
+
+
+# --- close job ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def job(request, job_id: int):
+    require_audience(request.user, HR)
+    close_job = get_job_for_hr(job_id)
+    wants_json = (
+        request.GET.get("format") == "json"
+        or request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+    )
+    if wants_json:
+        return JsonResponse(_job_status(close_job))
+    finished = close_job.status in (CloseJob.Status.DONE, CloseJob.Status.FAILED)
+    summary = None
+    if close_job.status == CloseJob.Status.DONE:
+        # The close records its counts on the period's history.
+        event = (
+            PeriodEvent.objects.filter(
+                period=close_job.period, action=PeriodEvent.Action.CLOSED, at__gte=close_job.created_at
+            )
+            .order_by("at", "id")
+            .first()
+        )
+        summary = event.details if event else None
+    return render(
+        request,
+        "hr/job.html",
+        {
+            "job": close_job,
+            "finished": finished,
+            "summary": summary,
+            "progress_config": {
+                "url": f"{reverse('hr:job', args=[close_job.pk])}?format=json",
+                "interval_ms": POLL_INTERVAL_MS,
+                "labels": {status.value: str(status.label) for status in CloseJob.Status},
+                "steps": _("%(done)s of %(total)s steps"),
+            },
+        },
+    )
+
+
+def _job_status(close_job: CloseJob) -> dict:
+    return {
+        "status": close_job.status,
+        "percent": close_job.percent,
+        "steps_done": close_job.steps_done,
+        "steps_total": close_job.steps_total,
+        "message": close_job.message,
+        "period": close_job.period.code,
+    }
