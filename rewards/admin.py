@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from rewards.models import BandMultiplier, CommissionTier, RewardRule, RewardSuggestion
+from rewards.services import rewards_decide
 
 
 class BandMultiplierInline(admin.TabularInline):
@@ -30,6 +33,7 @@ class RewardSuggestionAdmin(admin.ModelAdmin):
     list_filter = ["status", "code", "period__kind"]
     search_fields = ["employee__employee_no", "employee__name", "period__code"]
     list_select_related = ["employee", "period", "decided_by"]
+    actions = ["approve_selected", "reject_selected"]
     readonly_fields = [
         "employee",
         "period",
@@ -47,3 +51,33 @@ class RewardSuggestionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description=_("Approve selected"))
+    def approve_selected(self, request, queryset):
+        self._decide(request, queryset, RewardSuggestion.Status.APPROVED)
+
+    @admin.action(description=_("Reject selected"))
+    def reject_selected(self, request, queryset):
+        self._decide(request, queryset, RewardSuggestion.Status.REJECTED)
+
+    def _decide(self, request, queryset, decision: str) -> None:
+        # The same service as the HR console: pending rewards of closed periods only.
+        ids = list(queryset.values_list("pk", flat=True))
+        changed = rewards_decide(suggestion_ids=ids, decision=decision, user=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d reward decided.", "%(count)d rewards decided.", changed) % {"count": changed},
+            messages.SUCCESS,
+        )
+        skipped = len(ids) - changed
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d skipped: already decided, or its period is not closed.",
+                    "%(count)d skipped: already decided, or their period is not closed.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

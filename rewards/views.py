@@ -1,10 +1,555 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""HR console: the overview, reward approvals, the bonus list and policy versions.
 
+Every view starts with ``require_audience(request.user, HR)``; the services do the work and
+their refusals (``DecisionRefused``, ``PolicyRefused``) are shown to HR as they are.
+Only closed periods' rewards are listed: a closing period holds partial results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from appraisals.closing import close_problems
+from appraisals.models import BandDefinition, Period, PolicyVersion
+from appraisals.periods import MONTH, PeriodRef
+from appraisals.policy import (
+    PolicyRefused,
+    first_free_month,
+    policy_preview,
+    policy_version_copy,
+    policy_version_delete,
+    policy_version_in_use,
+    policy_version_update,
+    policy_versions,
+)
+from appraisals.selectors import NoPolicyError, policy_version_for
+from rewards.forms import DownloadForm, PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
+from rewards.models import RewardRule, RewardSuggestion
+from rewards.selectors import BONUS_LIST_COLUMNS, BonusRow, bonus_list
+from rewards.services import DecisionRefused, reward_accept_recomputed, rewards_decide
 from roles.access import HR, require_audience
+from roles.models import Employee, Role
+from sales_perf import exports
+
+REWARDS_PER_PAGE = 100
+BONUS_ROWS_PER_PAGE = 100
+RECENT_CLOSED = 6
+DOWNLOAD_CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _context(section: str, **values) -> dict:
+    return {"hr_section": section, "currency": settings.SALES_PERF_CURRENCY, **values}
+
+
+def _optional_url(name: str, *args) -> str | None:
+    """A page of the HR console that may not be installed yet (imports and periods live in appraisals)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _back(request, default: str) -> str:
+    """Where a POST returns to: its ``next`` field when it is a local URL, else ``default``."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def reward_labels() -> dict[str, str]:
+    """Reward code -> label in the active language, the newest version's wording winning (1 query).
+    The development flag is not a reward (it lives on the scorecard) and is left out."""
+    labels: dict[str, str] = {}
+    rules = (
+        RewardRule.objects.exclude(kind=RewardRule.Kind.DEVELOPMENT_FLAG)
+        .only("code", "label_en", "label_zh")
+        .order_by("policy_version__effective_from", "order")
+    )
+    for rule in rules:
+        labels[rule.code] = rule.label
+    return labels
+
+
+def _totals_by_code(queryset, labels: dict[str, str]) -> list[dict]:
+    """Count and amount per reward type, in the order of the reward table (1 query)."""
+    rows = {row["code"]: row for row in queryset.order_by().values("code").annotate(n=Count("id"), total=Sum("amount"))}
+    order = [code for code in labels if code in rows] + sorted(code for code in rows if code not in labels)
+    return [
+        {"code": code, "label": labels.get(code, code), "n": rows[code]["n"], "total": rows[code]["total"]}
+        for code in order
+    ]
+
+
+# --- overview --------------------------------------------------------------------------------
 
 
 @login_required
+@require_GET
 def hr_home(request):
+    """Is this month ready to close, and who gets paid what?"""
     require_audience(request.user, HR)
-    return render(request, "rewards/hr_home.html", {})
+    open_months = list(
+        Period.objects.filter(kind=MONTH)
+        .exclude(status=Period.Status.CLOSED)
+        .annotate(people=Count("metric_values__employee", distinct=True))
+        .order_by("start")
+    )
+    # Months close oldest first (a month's flex time reads the bands before it).
+    next_month = next((month for month in open_months if month.status == Period.Status.OPEN), None)
+    labels = reward_labels()
+    pending = _totals_by_code(
+        RewardSuggestion.objects.filter(status=RewardSuggestion.Status.PENDING, period__status=Period.Status.CLOSED),
+        labels,
+    )
+    year = timezone.localdate().year
+    return render(
+        request,
+        "rewards/hr_home.html",
+        _context(
+            "home",
+            next_month=next_month,
+            next_month_problems=close_problems(next_month) if next_month else [],
+            next_month_ended=next_month is not None and next_month.end < timezone.localdate(),
+            open_months=open_months,
+            active_employees=Employee.objects.filter(is_active=True).count(),
+            closed_periods=Period.objects.filter(status=Period.Status.CLOSED)
+            .select_related("closed_by")
+            .order_by("-closed_at", "-end")[:RECENT_CLOSED],
+            pending=pending,
+            pending_count=sum(row["n"] for row in pending),
+            pending_amount=sum((row["total"] or Decimal("0") for row in pending), Decimal("0")),
+            year=year,
+            links={
+                "imports": _optional_url("hr:imports"),
+                "periods": _optional_url("hr:periods"),
+                "period_detail": _optional_url("hr:period_detail", next_month.code) if next_month else None,
+            },
+        ),
+    )
+
+
+# --- rewards ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RewardRow:
+    suggestion: RewardSuggestion
+    label: str
+    difference: str  # the recomputed amount minus the amount, signed; empty when none
+    accepted: dict | None  # the last "recomputed amount accepted" entry of its history
+
+
+def get_suggestion_for_hr(pk: int) -> RewardSuggestion:
+    """A reward of a closed period, or 404 (others hold no final results and are never shown)."""
+    return get_object_or_404(RewardSuggestion, pk=pk, period__status=Period.Status.CLOSED)
+
+
+@login_required
+@require_GET
+def rewards(request):
+    """Rewards of closed periods, filtered, with totals per type over the whole filtered set."""
+    require_audience(request.user, HR)
+    labels = reward_labels()
+    closed = list(
+        Period.objects.filter(status=Period.Status.CLOSED).order_by("-end", "start").values_list("code", flat=True)
+    )
+    form = RewardFilterForm(request.GET or None, periods=closed, rewards=labels)
+    filters = form.filters() if form.is_bound else {}
+    listed = RewardSuggestion.objects.filter(period__status=Period.Status.CLOSED)
+    if "period" in filters:
+        listed = listed.filter(period__code=filters["period"])
+    if "code" in filters:
+        listed = listed.filter(code=filters["code"])
+    if "status" in filters:
+        listed = listed.filter(status=filters["status"])
+    totals = _totals_by_code(listed, labels)
+    page = Paginator(
+        listed.select_related("employee", "period", "decided_by").order_by(
+            "-period__end", "period__start", "employee__employee_no", "code", "pk"
+        ),
+        REWARDS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "rewards/rewards.html",
+        _context(
+            "rewards",
+            form=form,
+            page=page,
+            rows=_reward_rows(list(page)),
+            totals=totals,
+            total_count=sum(row["n"] for row in totals),
+            total_amount=sum((row["total"] or Decimal("0") for row in totals), Decimal("0")),
+            query=_query_without_page(request),
+            here=request.get_full_path(),
+        ),
+    )
+
+
+def _reward_rows(suggestions: list[RewardSuggestion]) -> list[RewardRow]:
+    """Each row with its label from the reward rule of the version that made it (1 query)."""
+    versions = {s.policy_version_id for s in suggestions}
+    rules = RewardRule.objects.filter(policy_version_id__in=versions).only(
+        "policy_version_id", "code", "label_en", "label_zh"
+    )
+    labels = {(rule.policy_version_id, rule.code): rule.label for rule in rules} if versions else {}
+    rows = []
+    for s in suggestions:
+        difference = s.difference
+        history = [entry for entry in (s.details or {}).get("history", []) if entry.get("action")]
+        rows.append(
+            RewardRow(
+                suggestion=s,
+                label=labels.get((s.policy_version_id, s.code), s.code),
+                difference="" if difference is None else f"{difference:+,.2f}",
+                accepted=history[-1] if history else None,
+            )
+        )
+    return rows
+
+
+@login_required
+@require_POST
+def rewards_decide_view(request):
+    """Approve or reject the ticked rewards (or one row's); decided ones and open periods are skipped."""
+    require_audience(request.user, HR)
+    back = _back(request, reverse("hr:rewards"))
+    form = RewardDecisionForm(request.POST)
+    if not form.is_valid():
+        for error in form.non_field_errors() or [_("Pick rewards from the list.")]:
+            messages.error(request, error)
+        return redirect(back)
+    ids, decision = form.cleaned_data["ids"], form.cleaned_data["decision"]
+    try:
+        changed = rewards_decide(suggestion_ids=ids, decision=decision, user=request.user)
+    except DecisionRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    if decision == RewardSuggestion.Status.APPROVED:
+        text = ngettext("%(count)d reward approved.", "%(count)d rewards approved.", changed)
+    else:
+        text = ngettext("%(count)d reward rejected.", "%(count)d rewards rejected.", changed)
+    messages.success(request, text % {"count": changed})
+    skipped = len(ids) - changed
+    if skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d skipped: already decided, or its period is not closed.",
+                "%(count)d skipped: already decided, or their period is not closed.",
+                skipped,
+            )
+            % {"count": skipped},
+        )
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def reward_accept_recomputed_view(request, pk: int):
+    """Take a re-close's amount for a decided reward; it goes back to pending for a fresh decision."""
+    require_audience(request.user, HR)
+    suggestion = get_suggestion_for_hr(pk)
+    back = _back(request, reverse("hr:rewards"))
+    try:
+        suggestion = reward_accept_recomputed(suggestion_id=suggestion.pk, user=request.user)
+    except DecisionRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    if suggestion.status == RewardSuggestion.Status.PENDING:
+        messages.success(
+            request,
+            _("The recomputed amount %(amount)s is taken; the reward is pending a new decision.")
+            % {"amount": f"{suggestion.amount:,.2f}"},
+        )
+    else:
+        messages.success(request, _("The reward was recomputed to 0.00 and is now rejected (not paid)."))
+    return redirect(back)
+
+
+# --- bonus list ------------------------------------------------------------------------------
+
+
+@dataclass
+class RoleTotals:
+    role: str
+    people: int = 0
+    commission: Decimal = Decimal("0.00")
+    quarterly_bonus: Decimal = Decimal("0.00")
+    year_end_bonus: Decimal = Decimal("0.00")
+    cash_total: Decimal = Decimal("0.00")
+
+    def add(self, row: BonusRow) -> None:
+        self.people += 1
+        self.commission += row.totals["commission_total"]
+        self.quarterly_bonus += row.totals["quarterly_bonus_total"]
+        self.year_end_bonus += row.totals["year_end_bonus"]
+        self.cash_total += row.cash_total
+
+
+@dataclass
+class BonusLine:
+    row: BonusRow
+    role: str
+    suggestions: list[str] = field(default_factory=list)
+    status: str = ""
+
+
+def _check_year(year: int) -> None:
+    if not 1900 <= year <= 2999:
+        raise Http404("No such year")
+
+
+def _approval_labels() -> dict[str, str]:
+    return {**dict(RewardSuggestion.Status.choices), "mixed": _("mixed")}
+
+
+def _suggestion_labels(year: int) -> dict[str, str]:
+    """Codes of the year's suggestions (and the development flag) -> labels of the year's version."""
+    labels = reward_labels()
+    try:
+        version = policy_version_for(PeriodRef.of_year(year))
+    except NoPolicyError:
+        return labels
+    for rule in RewardRule.objects.filter(policy_version=version).only("code", "label_en", "label_zh"):
+        labels[rule.code] = rule.label
+    return labels
+
+
+@login_required
+@require_GET
+def bonus_list_page(request, year: int):
+    """The year's bonus list: rows of ``rewards.selectors.bonus_list``, totals per role over all rows."""
+    require_audience(request.user, HR)
+    _check_year(year)
+    rows = bonus_list(year=year)
+    roles = {role.code: role for role in Role.objects.all()}
+    by_role = {code: RoleTotals(role=role.name) for code, role in roles.items()}
+    overall = RoleTotals(role=_("All"))
+    for row in rows:
+        by_role.setdefault(row.role, RoleTotals(role=row.role)).add(row)
+        overall.add(row)
+    page = Paginator(rows, BONUS_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    labels = _suggestion_labels(year)
+    statuses = _approval_labels()
+    lines = [
+        BonusLine(
+            row=row,
+            role=roles[row.role].name if row.role in roles else row.role,
+            suggestions=[labels.get(code, code) for code in row.suggestions],
+            status=statuses.get(row.approval_status, row.approval_status),
+        )
+        for row in page
+    ]
+    this_year = timezone.localdate().year
+    years = sorted(set(Period.objects.values_list("year", flat=True).distinct()) | {year, this_year}, reverse=True)
+    return render(
+        request,
+        "rewards/bonus_list.html",
+        _context(
+            "bonus",
+            year=year,
+            years=years,
+            page=page,
+            lines=lines,
+            role_totals=[totals for totals in by_role.values() if totals.people],
+            overall=overall,
+            # A closing period's partial results would show here: say so instead of hiding it.
+            closing=list(Period.objects.filter(year=year, status=Period.Status.CLOSING).values_list("code", flat=True)),
+            formats=exports.FORMATS,
+        ),
+    )
+
+
+@login_required
+@require_GET
+def bonus_list_download(request, year: int):
+    """The bonus list as POLICY.md §7 columns, CSV or XLSX (``?format=``)."""
+    require_audience(request.user, HR)
+    _check_year(year)
+    form = DownloadForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest("format must be csv or xlsx")
+    fmt = form.cleaned_data["format"]
+    content = exports.render(BONUS_LIST_COLUMNS, (row.as_export_row() for row in bonus_list(year=year)), fmt=fmt)
+    response = HttpResponse(content, content_type=DOWNLOAD_CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="bonus_list_{year}.{fmt}"'
+    return response
+
+
+# --- policy versions -------------------------------------------------------------------------
+
+
+def get_version_for_hr(pk: int) -> PolicyVersion:
+    return get_object_or_404(PolicyVersion.objects.select_related("created_by"), pk=pk)
+
+
+@login_required
+@require_GET
+def policies(request):
+    require_audience(request.user, HR)
+    return render(request, "rewards/policies.html", _context("policy", rows=policy_versions()))
+
+
+@login_required
+@require_GET
+def policy_detail(request, pk: int):
+    require_audience(request.user, HR)
+    version = get_version_for_hr(pk)
+    rules = RewardRule.objects.filter(policy_version=version).prefetch_related("multipliers", "tiers")
+    role_names = {role.code: role.name for role in Role.objects.all()}
+    kind_names = dict(Period.KIND_CHOICES)
+    return render(
+        request,
+        "rewards/policy_detail.html",
+        _context(
+            "policy",
+            version=version,
+            in_use=policy_version_in_use(version),
+            kpis=version.kpis.select_related("role", "numerator_metric", "denominator_metric").order_by(
+                "role__order", "order", "id"
+            ),
+            bands=BandDefinition.objects.filter(policy_version=version).order_by("letter"),
+            rules=[
+                (
+                    rule,
+                    ", ".join(str(role_names.get(code, code)) for code in rule.role_codes),
+                    ", ".join(str(kind_names.get(kind, kind)) for kind in rule.period_kind_list),
+                )
+                for rule in rules.order_by("order")
+            ],
+            preview_form=PreviewPeriodForm(),
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_new(request, pk: int):
+    """Edit a copy of a version: a new version with the edited figures; "Preview" scores the
+    figures against a closed period without saving anything."""
+    require_audience(request.user, HR)
+    source = get_version_for_hr(pk)
+    initial = {"name": _("%(name)s (copy)") % {"name": source.name}, "effective_from": first_free_month()}
+    editor = PolicyEditor(source, request.POST or None, initial=initial)
+    preview = None
+    if request.method == "POST" and editor.is_valid():
+        if "preview" in request.POST:
+            preview = _editor_preview(request, editor, source)
+        else:
+            try:
+                version = policy_version_copy(
+                    source=source,
+                    name=editor.form.cleaned_data["name"],
+                    effective_from=editor.form.cleaned_data["effective_from"],
+                    figures=editor.figures(),
+                    user=request.user,
+                )
+            except PolicyRefused as exc:
+                editor.form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Policy version “%(name)s” saved.") % {"name": version.name})
+                return redirect("hr:policy_detail", pk=version.pk)
+    return render(
+        request,
+        "rewards/policy_edit.html",
+        _context("policy", editor=editor, source=source, version=None, preview=preview),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request, pk: int):
+    """Edit a version nothing used yet, in place; a locked one is read-only (edit a copy instead)."""
+    require_audience(request.user, HR)
+    version = get_version_for_hr(pk)
+    if policy_version_in_use(version):
+        messages.error(request, _("This version is in use and locked; edit a copy instead."))
+        return redirect("hr:policy_detail", pk=version.pk)
+    initial = {"name": version.name, "effective_from": version.effective_from}
+    editor = PolicyEditor(version, request.POST or None, version=version, initial=initial)
+    preview = None
+    if request.method == "POST" and editor.is_valid():
+        if "preview" in request.POST:
+            preview = _editor_preview(request, editor, version)
+        else:
+            try:
+                policy_version_update(
+                    version=version,
+                    name=editor.form.cleaned_data["name"],
+                    effective_from=editor.form.cleaned_data["effective_from"],
+                    figures=editor.figures(),
+                )
+            except PolicyRefused as exc:
+                editor.form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Policy version “%(name)s” saved.") % {"name": version.name})
+                return redirect("hr:policy_detail", pk=version.pk)
+    return render(
+        request,
+        "rewards/policy_edit.html",
+        _context("policy", editor=editor, source=version, version=version, preview=preview),
+    )
+
+
+def _editor_preview(request, editor: PolicyEditor, source: PolicyVersion):
+    period = editor.preview.chosen()
+    if period is None:
+        messages.warning(request, _("No period is closed yet: there is nothing to preview against."))
+        return None
+    return policy_preview(version=source, period=period, figures=editor.figures())
+
+
+@login_required
+@require_POST
+def policy_delete(request, pk: int):
+    require_audience(request.user, HR)
+    version = get_version_for_hr(pk)
+    try:
+        policy_version_delete(version=version)
+    except PolicyRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("hr:policy_detail", pk=version.pk)
+    messages.success(request, _("Policy version “%(name)s” deleted.") % {"name": version.name})
+    return redirect("hr:policies")
+
+
+@login_required
+@require_GET
+def policy_preview_page(request, pk: int):
+    """A saved version scored against a closed period (the latest closed month unless ``?period=``)."""
+    require_audience(request.user, HR)
+    version = get_version_for_hr(pk)
+    form = PreviewPeriodForm(request.GET or None)
+    period = form.chosen()
+    preview = policy_preview(version=version, period=period) if period is not None else None
+    return render(
+        request,
+        "rewards/policy_preview.html",
+        _context("policy", version=version, form=form, preview=preview),
+    )

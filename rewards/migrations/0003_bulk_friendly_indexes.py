@@ -5,22 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appraisals', '0003_bulk_friendly_indexes'),
-        ('rewards', '0002_default_policy'),
-        ('roles', '0002_default_roles_and_duties'),
+        ("appraisals", "0003_bulk_friendly_indexes"),
+        ("rewards", "0002_default_policy"),
+        ("roles", "0002_default_roles_and_duties"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='rewardsuggestion',
-            name='employee',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='reward_suggestions', to='roles.employee', verbose_name='employee'),
+            model_name="rewardsuggestion",
+            name="employee",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reward_suggestions",
+                to="roles.employee",
+                verbose_name="employee",
+            ),
         ),
         migrations.AlterField(
-            model_name='rewardsuggestion',
-            name='period',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='reward_suggestions', to='appraisals.period', verbose_name='period'),
+            model_name="rewardsuggestion",
+            name="period",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reward_suggestions",
+                to="appraisals.period",
+                verbose_name="period",
+            ),
         ),
     ]
