@@ -96,7 +96,8 @@ def bonus_list(*, year: int, employee_ids: Iterable[int] | None = None) -> list[
 
     Totals add every non-rejected cash reward of the year's periods (months, quarters, the
     year); a rejected reward is not paid, but still shows in approval_status."""
-    periods = Period.objects.filter(year=year)
+    # Only closed periods: a period being closed holds partial results, an open one none yet.
+    periods = Period.objects.filter(year=year, status=Period.Status.CLOSED)
     cards = Scorecard.objects.filter(period__in=periods)
     rewards = RewardSuggestion.objects.filter(period__in=periods)
     if employee_ids is not None:

@@ -379,7 +379,7 @@ def bonus_list_page(request, year: int):
             lines=lines,
             role_totals=[totals for totals in by_role.values() if totals.people],
             overall=overall,
-            # A closing period's partial results would show here: say so instead of hiding it.
+            # The list leaves a period that is being closed out until it is done: say so.
             closing=list(Period.objects.filter(year=year, status=Period.Status.CLOSING).values_list("code", flat=True)),
             formats=exports.FORMATS,
         ),

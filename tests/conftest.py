@@ -30,6 +30,12 @@ def _reference_data_for_transactional_tests(request):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashers are slow on purpose; tests log in many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def shared_example_dir():
     """The worked example of POLICY.md shipped beside the repository (../shared/spec/example)."""
