@@ -271,9 +271,10 @@ def sort_headers(columns: TeamColumns, sort: Sort) -> tuple[SortHeader, ...]:
         ("role", _SORT_LABELS["role"], ""),
         ("supervisor", _SORT_LABELS["supervisor"], ""),
         ("completion", _SORT_LABELS["completion"], ""),
-        *((kpi.code, kpi.code, kpi.label) for kpi in columns.kpis),
+        # Composite and band first: they answer "who needs my attention" without scrolling sideways.
         ("composite", _SORT_LABELS["composite"], ""),
         ("band", _SORT_LABELS["band"], ""),
+        *((kpi.code, kpi.code, kpi.label) for kpi in columns.kpis),
     ]
     headers = []
     for key, label, title in keys:

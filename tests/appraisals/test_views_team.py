@@ -344,8 +344,8 @@ def test_columns_show_scores_completion_and_dashes(client, org):
     content = client.get(TEAM).content.decode()
     r11 = re.search(r'data-employee="R11".*?</tr>', content, re.S).group(0)
     cells = re.findall(r'<td class="num">([^<]*)</td>', r11)
-    # completion, then the monthly KPI columns of the roles present (R1 R2 S1 S4), then composite
-    assert cells == ["120.0 %", "120.00", "100.00", "—", "—", "114.29"]
+    # completion and composite, then the monthly KPI columns of the roles present (R1 R2 S1 S4)
+    assert cells == ["120.0 %", "114.29", "120.00", "100.00", "—", "—"]
     assert "Sales Representative" in r11 and "Song Qiang" in r11
 
 

@@ -1,0 +1,217 @@
+"""HR in the browser: metric imports (refused and accepted), a month-end close, reward approvals,
+the bonus list download, and the console on a phone."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db.models import Sum
+from django.utils import timezone
+
+from appraisals.closing import period_close_request
+from appraisals.models import CloseJob, Metric, MetricValue, Period, Scorecard
+from rewards.models import RewardSuggestion
+from rewards.services import rewards_decide
+from roles.models import Employee, Role
+from tests.browser.helpers import PHONE, has_no_horizontal_scroll, log_in, wider_than_screen
+from tests.factories import EmployeeFactory, UserFactory, period, role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PENDING = RewardSuggestion.Status.PENDING
+APPROVED = RewardSuggestion.Status.APPROVED
+REJECTED = RewardSuggestion.Status.REJECTED
+
+
+@pytest.fixture
+def hr_user():
+    user = UserFactory(username="hr1")
+    user.groups.add(Group.objects.get(name="HR"))
+    return user
+
+
+def metric(employee: Employee, code: str, name: str, value: str) -> None:
+    MetricValue.objects.create(
+        employee=employee,
+        period=period(code),
+        metric=Metric.objects.get(code=name),
+        value=Decimal(value),
+        entered_at=timezone.now(),
+    )
+
+
+def small_org(*months: str) -> dict[str, Employee]:
+    """M1 over S1 over R1 and R2, with sales and satisfaction for each of ``months``."""
+    manager = EmployeeFactory(employee_no="M1", name="Mia Manager", role=role(Role.MANAGER))
+    supervisor = EmployeeFactory(
+        employee_no="S1", name="Sid Supervisor", role=role(Role.SUPERVISOR), reports_to=manager
+    )
+    r1 = EmployeeFactory(employee_no="R1", name="Rita Rep", reports_to=supervisor)
+    r2 = EmployeeFactory(employee_no="R2", name="Ravi Rep", reports_to=supervisor)
+    for code in months:
+        for rep, actual in ((r1, "120000"), (r2, "90000")):
+            metric(rep, code, "sales_target", "100000")
+            metric(rep, code, "sales_actual", actual)
+            metric(rep, code, "csat", "4.2")
+    return {"M1": manager, "S1": supervisor, "R1": r1, "R2": r2}
+
+
+def close(code: str) -> None:
+    job = period_close_request(code=code)
+    job.refresh_from_db()
+    assert job.status == CloseJob.Status.DONE, job.message
+
+
+def upload_metrics(page, text: str, name: str = "metrics.csv") -> None:
+    page.locator("#id_metrics-file").set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}]
+    )
+    page.get_by_role("button", name="Import Metrics").click()
+    page.wait_for_load_state()
+
+
+def test_hr_sees_the_bad_row_of_a_metrics_file_and_nothing_is_imported(tab, hr_user):
+    EmployeeFactory(employee_no="R1")
+    before = MetricValue.objects.count()
+    log_in(tab, "hr1", next_url="/hr/imports/")
+
+    upload_metrics(
+        tab,
+        "employee_no,period,metric,value\n"
+        "R1,2026-01,sales_actual,1000\n"
+        "R1,2026-01,csat,9\n"
+        "R1,2026-01,sales_target,900\n",
+    )
+
+    errors = tab.locator("section[aria-labelledby=import-errors-title]")
+    assert "metrics.csv: 1 bad row — nothing was imported." in errors.locator("h2").inner_text()
+    cells = errors.locator("tbody tr").first.locator("td").all_inner_texts()
+    assert [cell.strip() for cell in cells[:2]] == ["3", "value"]  # csat 9 is the file's line 3
+    assert "above the maximum 5" in cells[2]
+    assert errors.locator("tbody tr").count() == 1
+    assert MetricValue.objects.count() == before
+
+
+def test_hr_imports_a_clean_metrics_file(tab, hr_user):
+    rep = EmployeeFactory(employee_no="R1")
+    log_in(tab, "hr1", next_url="/hr/imports/")
+
+    upload_metrics(
+        tab,
+        "employee_no,period,metric,value\nR1,2026-01,sales_actual,1000\nR1,2026-01,sales_target,900\nR1,2026-01,csat,4.5\n",
+    )
+
+    assert tab.url.endswith("/hr/imports/")
+    assert tab.get_by_role("alert").inner_text().strip() == "metrics.csv: 3 rows OK — 3 created, 0 updated"
+    assert dict(MetricValue.objects.filter(employee=rep, period__code="2026-01").values_list("metric_id", "value")) == {
+        "sales_actual": Decimal("1000"),
+        "sales_target": Decimal("900"),
+        "csat": Decimal("4.5"),
+    }
+
+
+def test_hr_closes_a_month_from_the_periods_page(tab, hr_user):
+    small_org("2026-01")
+    log_in(tab, "hr1", next_url="/hr/periods/")
+
+    row = tab.locator("tbody tr").filter(has=tab.get_by_role("link", name="2026-01", exact=True))
+    row.get_by_text("Close…").click()
+    row.get_by_role("button", name="Yes, close 2026-01").click()
+    tab.wait_for_url("**/hr/jobs/*/")
+
+    progress = tab.locator("#close-progress")
+    assert progress.get_attribute("aria-valuenow") == "100"
+    assert progress.inner_text().strip() == "100%"
+    assert tab.locator("#close-status-label").inner_text().strip() == "done"
+    summary = tab.locator("#close-summary").inner_text()
+    assert summary.startswith("2026-01 is closed: 4 scorecards")
+    closed = Period.objects.get(code="2026-01")
+    assert closed.status == Period.Status.CLOSED
+    assert closed.closed_by == hr_user
+    assert Scorecard.objects.filter(period=closed).count() == 4
+    assert CloseJob.objects.get(period=closed).status == CloseJob.Status.DONE
+
+
+def test_hr_approves_selected_rewards(tab, hr_user):
+    org = small_org("2026-01")
+    close("2026-01")
+    commissions = {
+        s.employee.employee_no: s
+        for s in RewardSuggestion.objects.filter(period__code="2026-01", code="commission").select_related("employee")
+    }
+    assert set(commissions) == {"R1", "R2"}
+    others = set(RewardSuggestion.objects.exclude(code="commission").values_list("pk", flat=True))
+    log_in(tab, "hr1", next_url="/hr/rewards/")
+
+    tab.locator("#id_period").select_option("2026-01")
+    tab.locator("#id_status").select_option(PENDING)
+    tab.get_by_role("button", name="Filter").click()
+    tab.wait_for_url("**status=pending**")
+    for suggestion in commissions.values():
+        tab.locator(f"#pick-{suggestion.pk}").check()
+    tab.get_by_role("button", name="Approve selected").click()
+    tab.wait_for_load_state()
+
+    assert tab.get_by_role("alert").first.inner_text().strip() == "2 rewards approved."
+    for suggestion in commissions.values():
+        suggestion.refresh_from_db()
+        assert suggestion.status == APPROVED
+        assert suggestion.decided_by == hr_user
+    # What was not ticked is still pending; the filtered list (pending) no longer offers the approved ones.
+    assert set(RewardSuggestion.objects.filter(pk__in=others).values_list("status", flat=True)) <= {PENDING}
+    assert tab.locator(f"#pick-{commissions['R1'].pk}").count() == 0
+    assert org["R1"].reward_suggestions.filter(status=APPROVED).count() == 1
+
+
+def test_hr_downloads_the_bonus_list_csv(tab, hr_user):
+    org = small_org("2026-01", "2026-02")
+    close("2026-01")
+    close("2026-02")
+    r1 = org["R1"]
+    rejected = RewardSuggestion.objects.get(employee=r1, period__code="2026-02", code="commission")
+    rewards_decide(suggestion_ids=[rejected.pk], decision=REJECTED, user=hr_user)
+    paid = RewardSuggestion.objects.filter(employee=r1, period__year=2026, period__status=Period.Status.CLOSED)
+    cash_total = paid.exclude(status=REJECTED).aggregate(total=Sum("amount"))["total"]
+    assert cash_total and cash_total != paid.aggregate(total=Sum("amount"))["total"]
+    log_in(tab, "hr1", next_url="/hr/bonus/2026/")
+
+    with tab.expect_download() as download_info:
+        tab.get_by_role("link", name="Download CSV").click()
+    download = download_info.value
+
+    assert download.suggested_filename == "bonus_list_2026.csv"
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = {row["employee_no"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert set(rows) == {"M1", "S1", "R1", "R2"}
+    assert Decimal(rows["R1"]["cash_total"]) == cash_total
+    assert rows["R1"]["approval_status"] == "mixed"  # one pending, one rejected
+    on_screen = tab.locator("#bonus-R1 td").nth(8).inner_text().strip()
+    assert on_screen == f"{cash_total:,.2f}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/hr/",
+        "/hr/imports/",
+        "/hr/periods/",
+        "/hr/rewards/",
+        "/hr/bonus/2026/",
+        "/team/?period=2026-01",
+    ],
+)
+def test_hr_pages_fit_a_phone_screen_without_horizontal_scrolling(new_page, hr_user, url):
+    small_org("2026-01")
+    close("2026-01")
+    page = new_page(viewport=PHONE)
+    log_in(page, "hr1")
+
+    response = page.goto(url)
+
+    assert response.status == 200
+    assert has_no_horizontal_scroll(page), wider_than_screen(page)
