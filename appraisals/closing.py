@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from appraisals import scoring
 from appraisals.models import CloseJob, KpiScore, Period, PeriodEvent, Scorecard
@@ -57,9 +58,9 @@ def period_for_code(code: str) -> Period:
 def close_problems(period: Period) -> list[str]:
     """Why ``period`` cannot close now (empty when it can)."""
     if period.status == Period.Status.CLOSED:
-        return [f"{period.code} is already closed"]
+        return [gettext("%(code)s is already closed") % {"code": period.code}]
     if period.status == Period.Status.CLOSING:
-        return [f"a close of {period.code} is already running"]
+        return [gettext("a close of %(code)s is already running") % {"code": period.code}]
     problems = []
     children = [child.code for child in period.ref.children()]
     if children:
@@ -68,8 +69,12 @@ def close_problems(period: Period) -> list[str]:
         )
         still_open = [code for code in children if code not in closed]
         if still_open:
-            verb = "is" if len(still_open) == 1 else "are"
-            problems.append(f"{period.code} cannot close before {', '.join(still_open)} {verb} closed")
+            sentence = ngettext(
+                "%(code)s cannot close before %(parts)s is closed",
+                "%(code)s cannot close before %(parts)s are closed",
+                len(still_open),
+            )
+            problems.append(sentence % {"code": period.code, "parts": ", ".join(still_open)})
     try:
         policy_version_for(period)
     except NoPolicyError as exc:
@@ -96,7 +101,7 @@ def period_close_request(*, code: str, user=None, scheduled: bool = False) -> Cl
     with transaction.atomic():
         claimed = Period.objects.filter(pk=period.pk, status=Period.Status.OPEN).update(status=Period.Status.CLOSING)
         if not claimed:
-            raise CloseRefused(f"{period.code} is already closed or closing")
+            raise CloseRefused(gettext("%(code)s is already closed or closing") % {"code": period.code})
         job = CloseJob.objects.create(period=period, requested_by=user)
         PeriodEvent.objects.create(
             period=period, action=PeriodEvent.Action.CLOSE_REQUESTED, actor=user, details={"scheduled": scheduled}
@@ -179,7 +184,9 @@ def period_close_chunk(*, job_id: int, employee_ids: Sequence[int]) -> ChunkResu
     job = CloseJob.objects.select_related("period").get(pk=job_id)
     period = job.period
     if period.status != Period.Status.CLOSING or job.status != CloseJob.Status.RUNNING:
-        raise CloseRefused(f"{period.code} is not being closed by job {job_id}")
+        raise CloseRefused(
+            gettext("%(code)s is not being closed by job %(job)s") % {"code": period.code, "job": job_id}
+        )
     version = policy_version_for(period)
     policy = engine_policy(version)
     spec = scoring.PeriodSpec.from_code(period.code, history_months=policy.flex_history_months())
@@ -327,7 +334,7 @@ def period_close_finalize(*, job_id: int) -> dict:
             status=Period.Status.CLOSED, closed_at=now, closed_by=job.requested_by
         )
         if not closed:
-            raise CloseRefused(f"{period.code} is not closing")
+            raise CloseRefused(gettext("%(code)s is not closing") % {"code": period.code})
         summary = close_summary(period)
         PeriodEvent.objects.create(
             period=period, action=PeriodEvent.Action.CLOSED, actor=job.requested_by, details=summary
@@ -376,22 +383,25 @@ def period_reopen(*, code: str, reason: str, user=None) -> Period:
     suggestions are discarded and recomputed on the next close; decided rewards stay."""
     reason = (reason or "").strip()
     if not reason:
-        raise CloseRefused("a reason is required to reopen a period")
+        raise CloseRefused(gettext("a reason is required to reopen a period"))
     period = period_for_code(code)
     if period.status != Period.Status.CLOSED:
-        raise CloseRefused(f"{period.code} is not closed")
+        raise CloseRefused(gettext("%(code)s is not closed") % {"code": period.code})
     parents = [parent.code for parent in period.ref.parents()]
     closed_parents = list(
         Period.objects.filter(code__in=parents, status=Period.Status.CLOSED).values_list("code", flat=True)
     )
     if closed_parents:
-        raise CloseRefused(f"reopen {', '.join(sorted(closed_parents, key=len))} first: it contains {period.code}")
+        raise CloseRefused(
+            gettext("reopen %(parents)s first: it contains %(code)s")
+            % {"parents": ", ".join(sorted(closed_parents, key=len)), "code": period.code}
+        )
     with transaction.atomic():
         reopened = Period.objects.filter(pk=period.pk, status=Period.Status.CLOSED).update(
             status=Period.Status.OPEN, closed_at=None, closed_by=None
         )
         if not reopened:
-            raise CloseRefused(f"{period.code} is not closed")
+            raise CloseRefused(gettext("%(code)s is not closed") % {"code": period.code})
         _discard_results(period)
         PeriodEvent.objects.create(period=period, action=PeriodEvent.Action.REOPENED, actor=user, reason=reason)
     period.refresh_from_db()

@@ -17,8 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appraisals import closing
@@ -43,17 +42,17 @@ IMPORTS = {
 }
 # What each column of the two files holds (POLICY.md §7), shown beside the upload forms.
 COLUMN_HELP = {
-    "employee_no": _lazy("the employee's number; a number already known updates that employee"),
-    "name": _lazy("full name"),
-    "email": _lazy("may be empty"),
-    "role": _lazy("manager, supervisor or rep"),
-    "reports_to": _lazy("the employee_no of their manager; empty at the top"),
-    "hire_date": _lazy("YYYY-MM-DD; may be empty"),
-    "quarterly_bonus_base": _lazy("money; empty takes the policy default"),
-    "annual_bonus_base": _lazy("money; empty takes the policy default"),
-    "period": _lazy("YYYY-MM for a monthly metric, YYYY-Qn for a quarterly one"),
-    "metric": _lazy("a metric code from the list below"),
-    "value": _lazy("a number within the metric's range"),
+    "employee_no": gettext_lazy("the employee's number; a number already known updates that employee"),
+    "name": gettext_lazy("full name"),
+    "email": gettext_lazy("may be empty"),
+    "role": gettext_lazy("manager, supervisor or rep"),
+    "reports_to": gettext_lazy("the employee_no of their manager; empty at the top"),
+    "hire_date": gettext_lazy("YYYY-MM-DD; may be empty"),
+    "quarterly_bonus_base": gettext_lazy("money; empty takes the policy default"),
+    "annual_bonus_base": gettext_lazy("money; empty takes the policy default"),
+    "period": gettext_lazy("YYYY-MM for a monthly metric, YYYY-Qn for a quarterly one"),
+    "metric": gettext_lazy("a metric code from the list below"),
+    "value": gettext_lazy("a number within the metric's range"),
 }
 EXPORT_CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from appraisals import scoring
 from appraisals.models import BandDefinition, KpiDefinition, Period, PolicyVersion, Scorecard
@@ -74,7 +75,8 @@ def band_order_problems(minimums: Mapping[str, Decimal]) -> list[str]:
     """Band minimums must fall strictly from A to E (in letter order)."""
     letters = sorted(minimums)
     return [
-        f"the minimum of band {lower} ({minimums[lower]}) must be below that of band {higher} ({minimums[higher]})"
+        gettext("the minimum of band %(lower)s (%(lower_min)s) must be below that of band %(higher)s (%(higher_min)s)")
+        % {"lower": lower, "lower_min": minimums[lower], "higher": higher, "higher_min": minimums[higher]}
         for higher, lower in itertools.pairwise(letters)
         if minimums[lower] >= minimums[higher]
     ]
@@ -121,19 +123,26 @@ def effective_from_problems(effective_from: date, *, exclude: PolicyVersion | No
     """Why a version may not start on ``effective_from`` (empty when it may)."""
     problems = []
     if effective_from.day != 1:
-        problems.append("a version starts on the first day of a month")
+        problems.append(gettext("a version starts on the first day of a month"))
     frozen = frozen_period_from(effective_from)
     if frozen:
         problems.append(
-            f"{frozen} is already closed and starts on or after {effective_from:%Y-%m}: "
-            f"a new version must start after the last closed period"
+            gettext(
+                "%(code)s is already closed and starts on or after %(month)s: "
+                "a new version must start after the last closed period"
+            )
+            % {"code": frozen, "month": f"{effective_from:%Y-%m}"}
         )
     clash = PolicyVersion.objects.filter(effective_from=effective_from)
     if exclude is not None:
         clash = clash.exclude(pk=exclude.pk)
     if clash.exists():
-        problems.append(f"another version already starts in {effective_from:%Y-%m}")
+        problems.append(_starts_clash(effective_from))
     return problems
+
+
+def _starts_clash(effective_from: date) -> str:
+    return gettext("another version already starts in %(month)s") % {"month": f"{effective_from:%Y-%m}"}
 
 
 def frozen_period_from(start: date) -> str | None:
@@ -188,11 +197,13 @@ def policy_version_copy(
                     effective_from=effective_from,
                     score_min=source.score_min,
                     score_max=source.score_max,
-                    notes=notes or f"Copy of {source.name} ({source.effective_from:%Y-%m})",
+                    notes=notes
+                    or gettext("Copy of %(name)s (%(month)s)")
+                    % {"name": source.name, "month": f"{source.effective_from:%Y-%m}"},
                     created_by=user,
                 )
         except IntegrityError:
-            raise PolicyRefused(f"another version already starts in {effective_from:%Y-%m}") from None
+            raise PolicyRefused(_starts_clash(effective_from)) from None
         _write_figures(version, snapshot, figures)
     return version
 
@@ -205,10 +216,14 @@ def policy_version_update(
     with transaction.atomic():
         version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
         if policy_version_in_use(version):
-            raise PolicyRefused(f"{version} is in use: its figures are locked; edit a copy instead")
+            raise PolicyRefused(
+                gettext("%(version)s is in use: its figures are locked; edit a copy instead") % {"version": version}
+            )
         # A closed (or closing) period after its current start may be scored with it: leave it be.
         if frozen_period_from(version.effective_from):
-            raise PolicyRefused(f"{version} applies to a closed period; edit a copy instead")
+            raise PolicyRefused(
+                gettext("%(version)s applies to a closed period; edit a copy instead") % {"version": version}
+            )
         snapshot = _Snapshot.load(version)
         _check(snapshot, figures, effective_from, exclude=version)
         version.name = name
@@ -217,7 +232,7 @@ def policy_version_update(
             with transaction.atomic():
                 version.save(update_fields=["name", "effective_from"])
         except IntegrityError:
-            raise PolicyRefused(f"another version already starts in {effective_from:%Y-%m}") from None
+            raise PolicyRefused(_starts_clash(effective_from)) from None
         # Rewritten rather than updated row by row: swapping two band minimums would trip
         # the unique constraint half-way through.
         KpiDefinition.objects.filter(policy_version=version).delete()
@@ -232,9 +247,11 @@ def policy_version_delete(*, version: PolicyVersion) -> None:
     with transaction.atomic():
         version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
         if policy_version_in_use(version):
-            raise PolicyRefused(f"{version} is in use and cannot be deleted")
+            raise PolicyRefused(gettext("%(version)s is in use and cannot be deleted") % {"version": version})
         if not PolicyVersion.objects.filter(effective_from__lt=version.effective_from).exists():
-            raise PolicyRefused(f"{version} is the earliest version and cannot be deleted")
+            raise PolicyRefused(
+                gettext("%(version)s is the earliest version and cannot be deleted") % {"version": version}
+            )
         version.delete()
 
 
@@ -247,7 +264,7 @@ def _check(snapshot: _Snapshot, figures: PolicyFigures, effective_from: date, *,
         set(figures.bands) - set(minimums),
         set(figures.rules) - {rule.code for rule, _m, _t in snapshot.rules},
     )
-    problems += [f"unknown code {code}" for codes in unknown for code in sorted(codes)]
+    problems += [gettext("unknown code %(code)s") % {"code": code} for codes in unknown for code in sorted(codes)]
     if problems:
         raise PolicyRefused("; ".join(problems))
 
@@ -422,7 +439,7 @@ def policy_preview(*, version: PolicyVersion, period: Period, figures: PolicyFig
     """Score closed ``period`` with ``version`` (and the edited ``figures``) in memory and compare
     with its stored scorecards. A fixed number of queries per chunk of the org; nothing is written."""
     if period.status != Period.Status.CLOSED:
-        raise PolicyRefused(f"{period.code} is not closed")
+        raise PolicyRefused(gettext("%(code)s is not closed") % {"code": period.code})
     policy = engine_policy(version)
     if figures is not None:
         policy = engine_policy_with(policy, figures)

@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from appraisals.models import Metric, MetricValue, Period
 from appraisals.periods import MONTH, QUARTER, PeriodCodeError, PeriodRef
@@ -47,10 +48,14 @@ _VALUE_QUANTUM = Decimal("0.0001")
 _VALUE_LIMIT = Decimal(10) ** 14
 # Room for every period code there can be (1900-2999 × 17) when packing a row's identity into one int.
 _PERIOD_SLOTS = 1 << 16
-_CLOSED_STATUSES = {Period.Status.CLOSED: "is closed", Period.Status.CLOSING: "is being closed"}
+# Row-error reasons, in the reader's language (HR sees them on the imports page).
+_CLOSED_STATUSES = {
+    Period.Status.CLOSED: gettext_lazy("period %(code)s is closed"),
+    Period.Status.CLOSING: gettext_lazy("period %(code)s is being closed"),
+}
 _CADENCE_HINT = {
-    MONTH: "a monthly metric; use a month (YYYY-MM)",
-    QUARTER: "a quarterly metric; use a quarter (YYYY-Qn)",
+    MONTH: gettext_lazy("%(metric)s is a monthly metric; use a month (YYYY-MM), not %(value)r"),
+    QUARTER: gettext_lazy("%(metric)s is a quarterly metric; use a quarter (YYYY-Qn), not %(value)r"),
 }
 
 
@@ -157,13 +162,13 @@ def _period_slot(code: str, index: int, stored_periods: dict[str, tuple[str, int
         kind, pk, status = stored
         return _PeriodSlot(index=index, code=code, kind=kind, id=pk, status=status)
     if not code:
-        return "required"
+        return gettext("required")
     try:
         ref = PeriodRef.parse(code)
     except PeriodCodeError:
-        return f"not a period ({code!r}); use YYYY-MM or YYYY-Qn"
-    if ref.code != code:  # e.g. surrounding spaces were tolerated by the parser
-        return f"not a period ({code!r}); use YYYY-MM or YYYY-Qn"
+        ref = None
+    if ref is None or ref.code != code:  # e.g. surrounding spaces were tolerated by the parser
+        return gettext("not a period (%(value)r); use YYYY-MM or YYYY-Qn") % {"value": code}
     return _PeriodSlot(index=index, code=code, kind=ref.kind, id=None, status=None)
 
 
@@ -207,11 +212,21 @@ def _metrics_validate(
 
         employee_id = employee_ids.get(employee_no)
         if employee_id is None:
-            add_error(line, "employee_no", f"unknown employee ({employee_no!r})" if employee_no else "required")
+            add_error(
+                line,
+                "employee_no",
+                gettext("unknown employee (%(value)r)") % {"value": employee_no}
+                if employee_no
+                else gettext("required"),
+            )
 
         rule = rules.get(metric_code)
         if rule is None:
-            add_error(line, "metric", f"unknown metric ({metric_code!r})" if metric_code else "required")
+            add_error(
+                line,
+                "metric",
+                gettext("unknown metric (%(value)r)") % {"value": metric_code} if metric_code else gettext("required"),
+            )
 
         slot = slots.get(period_code)
         if slot is None:
@@ -222,36 +237,48 @@ def _metrics_validate(
                 slot = slots[period_code] = found
         if slot is not None:
             if rule is not None and slot.kind != rule.period_kind:
-                add_error(line, "period", f"{rule.code} is {_CADENCE_HINT[rule.period_kind]}, not {period_code!r}")
+                add_error(line, "period", _CADENCE_HINT[rule.period_kind] % {"metric": rule.code, "value": period_code})
                 slot = None
             elif slot.status in _CLOSED_STATUSES:
-                add_error(line, "period", f"period {period_code} {_CLOSED_STATUSES[slot.status]}")
+                add_error(line, "period", _CLOSED_STATUSES[slot.status] % {"code": period_code})
                 slot = None
 
         number: Decimal | None = None
         try:
             number = Decimal(text)
         except InvalidOperation:
-            add_error(line, "value", f"not a number ({text!r})" if text else "required")
+            add_error(
+                line, "value", gettext("not a number (%(value)r)") % {"value": text} if text else gettext("required")
+            )
         else:
             if not number.is_finite():
-                add_error(line, "value", f"not a finite number ({text!r})")
+                add_error(line, "value", gettext("not a finite number (%(value)r)") % {"value": text})
                 number = None
             elif rule is not None:
                 if number < rule.minimum:
-                    add_error(line, "value", f"below the minimum {limits[rule.code][0]} ({text!r})")
+                    add_error(
+                        line,
+                        "value",
+                        gettext("below the minimum %(minimum)s (%(value)r)")
+                        % {"minimum": limits[rule.code][0], "value": text},
+                    )
                     number = None
                 elif rule.maximum is not None and number > rule.maximum:
-                    add_error(line, "value", f"above the maximum {limits[rule.code][1]} ({text!r})")
+                    add_error(
+                        line,
+                        "value",
+                        gettext("above the maximum %(maximum)s (%(value)r)")
+                        % {"maximum": limits[rule.code][1], "value": text},
+                    )
                     number = None
                 elif number >= _VALUE_LIMIT:
-                    add_error(line, "value", f"too large ({text!r})")
+                    add_error(line, "value", gettext("too large (%(value)r)") % {"value": text})
                     number = None
                 elif rule.integer_only and number != number.to_integral_value():
-                    add_error(line, "value", f"not a whole number ({text!r})")
+                    add_error(line, "value", gettext("not a whole number (%(value)r)") % {"value": text})
                     number = None
                 elif number != number.quantize(_VALUE_QUANTUM):
-                    add_error(line, "value", f"more than 4 decimal places ({text!r})")
+                    add_error(line, "value", gettext("more than 4 decimal places (%(value)r)") % {"value": text})
                     number = None
 
         if employee_id is None or rule is None or slot is None:
@@ -259,7 +286,12 @@ def _metrics_validate(
         key = (employee_id * _PERIOD_SLOTS + slot.index) * metric_count + rule.index
         earlier = first_line.get(key)
         if earlier is not None:
-            add_error(line, "metric", f"duplicate: {employee_no} {period_code} {metric_code} is also on line {earlier}")
+            add_error(
+                line,
+                "metric",
+                gettext("duplicate: %(employee_no)s %(period)s %(metric)s is also on line %(line)s")
+                % {"employee_no": employee_no, "period": period_code, "metric": metric_code, "line": earlier},
+            )
             continue
         first_line[key] = line
         if rule.bounds:
@@ -308,12 +340,12 @@ def _metrics_check_at_most(
         key = (employee_id, slot.index, rule.at_most)
         if key in bound_values:
             limit, _limit_line = bound_values[key]
-            where = ""
+            sentence = gettext("more than %(metric)s (%(limit)s)")
         else:
             limit = stored.get(key)
-            where = "the stored "
+            sentence = gettext("more than the stored %(metric)s (%(limit)s)")
         if limit is not None and number > limit:
-            errors.add(line, "value", f"more than {where}{rule.at_most} ({_number_text(limit)})")
+            errors.add(line, "value", sentence % {"metric": rule.at_most, "limit": _number_text(limit)})
     for (employee_id, slot_index, code), (number, line) in bound_values.items():
         if number is None:
             continue
@@ -324,7 +356,12 @@ def _metrics_check_at_most(
                 and stored_value is not None
                 and number < stored_value
             ):
-                errors.add(line, "value", f"less than the stored {limited} ({_number_text(stored_value)})")
+                errors.add(
+                    line,
+                    "value",
+                    gettext("less than the stored %(metric)s (%(limit)s)")
+                    % {"metric": limited, "limit": _number_text(stored_value)},
+                )
 
 
 def _metrics_stored_values(
@@ -362,9 +399,12 @@ def _metrics_write(
         for code, pk, status in locked:
             period_ids[code] = pk
             if status in _CLOSED_STATUSES:
+                problem = _CLOSED_STATUSES[status] % {"code": code}
                 closed.append(
                     RowError(
-                        FILE_LEVEL, "period", f"period {code} {_CLOSED_STATUSES[status]} (since the file was checked)"
+                        FILE_LEVEL,
+                        "period",
+                        gettext("%(problem)s (since the file was checked)") % {"problem": problem},
                     )
                 )
         if closed:

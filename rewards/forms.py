@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from appraisals.models import BandDefinition, KpiDefinition, Period, PolicyVersion
 from appraisals.periods import MONTH, PeriodCodeError, PeriodRef
@@ -138,7 +139,7 @@ def _positive(value: Decimal | None) -> Decimal | None:
 
 
 class PolicyVersionForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("policy version", "Name"), max_length=200)
     effective_from = MonthField(
         label=_("Effective from (month)"),
         help_text=_(

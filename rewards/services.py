@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from appraisals.models import Period
 from rewards.models import RewardSuggestion
@@ -28,7 +29,7 @@ def rewards_decide(*, suggestion_ids: Iterable[int], decision: str, user) -> int
     Returns how many changed; the others (already decided, period not closed, unknown ids) are
     left alone, so the caller can report ``len(ids) - changed`` as skipped."""
     if decision not in DECISIONS:
-        raise DecisionRefused(f"unknown decision {decision!r} (use approved or rejected)")
+        raise DecisionRefused(gettext("unknown decision %(value)r (use approved or rejected)") % {"value": decision})
     ids = sorted({int(pk) for pk in suggestion_ids})
     if not ids:
         return 0
@@ -54,11 +55,11 @@ def reward_accept_recomputed(*, suggestion_id: int, user) -> RewardSuggestion:
             .first()
         )
         if suggestion is None:
-            raise DecisionRefused("no such reward suggestion")
+            raise DecisionRefused(gettext("no such reward suggestion"))
         if suggestion.recomputed_amount is None:
-            raise DecisionRefused("this reward has no recomputed amount to accept")
+            raise DecisionRefused(gettext("this reward has no recomputed amount to accept"))
         if suggestion.period.status != Period.Status.CLOSED:
-            raise DecisionRefused(f"{suggestion.period.code} is not closed")
+            raise DecisionRefused(gettext("%(code)s is not closed") % {"code": suggestion.period.code})
         now = timezone.now()
         recomputed = suggestion.recomputed_amount
         entry = {

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext
 
 from roles.models import Employee, Role
 from sales_perf.tabular import FILE_LEVEL, ErrorList, ImportResult, TableSource, read_table
@@ -126,17 +127,26 @@ def employees_import(*, source: TableSource, filename: str, user: AbstractBaseUs
         row_count += 1
         employee_no = row["employee_no"]
         if not employee_no:
-            errors.add(line, "employee_no", "required")
+            errors.add(line, "employee_no", gettext("required"))
         elif len(employee_no) > no_max:
-            errors.add(line, "employee_no", f"longer than {no_max} characters ({employee_no!r})")
+            errors.add(
+                line,
+                "employee_no",
+                gettext("longer than %(max)s characters (%(value)r)") % {"max": no_max, "value": employee_no},
+            )
         elif employee_no in parsed:
-            errors.add(line, "employee_no", f"duplicate: {employee_no} is also on line {parsed[employee_no].line}")
+            errors.add(
+                line,
+                "employee_no",
+                gettext("duplicate: %(employee_no)s is also on line %(line)s")
+                % {"employee_no": employee_no, "line": parsed[employee_no].line},
+            )
 
         name = row["name"]
         if not name:
-            errors.add(line, "name", "required")
+            errors.add(line, "name", gettext("required"))
         elif len(name) > name_max:
-            errors.add(line, "name", f"longer than {name_max} characters")
+            errors.add(line, "name", gettext("longer than %(max)s characters") % {"max": name_max})
 
         email = row["email"]
         if email:
@@ -145,17 +155,24 @@ def employees_import(*, source: TableSource, filename: str, user: AbstractBaseUs
                     raise ValidationError("too long")
                 validate_email(email)
             except ValidationError:
-                errors.add(line, "email", f"not an email address ({email!r})")
+                errors.add(line, "email", gettext("not an email address (%(value)r)") % {"value": email})
 
         role_code = row["role"]
         role_id = role_ids.get(role_code.lower())
         if role_id is None:
             known = ", ".join(sorted(role_ids))
-            errors.add(line, "role", f"unknown role ({role_code!r}); use one of {known}" if role_code else "required")
+            if role_code:
+                reason = gettext("unknown role (%(value)r); use one of %(known)s") % {
+                    "value": role_code,
+                    "known": known,
+                }
+            else:
+                reason = gettext("required")
+            errors.add(line, "role", reason)
 
         reports_to = row["reports_to"] or None
         if reports_to is not None and reports_to == employee_no:
-            errors.add(line, "reports_to", "an employee cannot report to themself")
+            errors.add(line, "reports_to", gettext("an employee cannot report to themself"))
             reports_to = None
 
         hire_date = _parse_date(row["hire_date"], line, "hire_date", errors)
@@ -178,7 +195,9 @@ def employees_import(*, source: TableSource, filename: str, user: AbstractBaseUs
     # Managers can be anywhere in the file, so they are checked once every row is known.
     for employee in parsed.values():
         if employee.reports_to is not None and employee.reports_to not in parsed and employee.reports_to not in stored:
-            errors.add(employee.line, "reports_to", f"unknown employee ({employee.reports_to!r})")
+            errors.add(
+                employee.line, "reports_to", gettext("unknown employee (%(value)r)") % {"value": employee.reports_to}
+            )
             employee.reports_to = None
     _check_cycles(parsed, stored, errors)
     errors.raise_if_any()
@@ -195,7 +214,7 @@ def _parse_date(text: str, line: int, field: str, errors: ErrorList) -> date | N
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        errors.add(line, field, f"not a date ({text!r}); use YYYY-MM-DD")
+        errors.add(line, field, gettext("not a date (%(value)r); use YYYY-MM-DD") % {"value": text})
         return None
 
 
@@ -207,13 +226,13 @@ def _parse_bonus_base(text: str, line: int, field: str, errors: ErrorList) -> De
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite():
-        errors.add(line, field, f"not a number ({text!r})")
+        errors.add(line, field, gettext("not a number (%(value)r)") % {"value": text})
     elif amount < 0:
-        errors.add(line, field, f"negative ({text!r})")
+        errors.add(line, field, gettext("negative (%(value)r)") % {"value": text})
     elif amount >= _MAX_BONUS_BASE:
-        errors.add(line, field, f"too large ({text!r})")
+        errors.add(line, field, gettext("too large (%(value)r)") % {"value": text})
     elif amount != amount.quantize(_CENT):
-        errors.add(line, field, f"more than 2 decimal places ({text!r})")
+        errors.add(line, field, gettext("more than 2 decimal places (%(value)r)") % {"value": text})
     else:
         return amount
     return None
@@ -227,9 +246,13 @@ def _check_cycles(parsed: dict[str, _EmployeeRow], stored: dict[str, tuple], err
         chain = " → ".join(cycle)
         in_file = [parsed[employee_no] for employee_no in cycle[:-1] if employee_no in parsed]
         for employee in in_file:
-            errors.add(employee.line, "reports_to", f"reporting cycle: {chain}")
+            errors.add(employee.line, "reports_to", gettext("reporting cycle: %(chain)s") % {"chain": chain})
         if not in_file:
-            errors.add(FILE_LEVEL, "reports_to", f"the stored org chart already has a reporting cycle: {chain}")
+            errors.add(
+                FILE_LEVEL,
+                "reports_to",
+                gettext("the stored org chart already has a reporting cycle: %(chain)s") % {"chain": chain},
+            )
 
 
 def _employees_write(parsed: dict[str, _EmployeeRow], stored: dict[str, tuple], row_count: int) -> ImportResult:

@@ -19,6 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from django.utils.translation import gettext, ngettext
+
 # Keep the first this-many errors of a failed import; the rest are only counted, so a
 # garbage file of a million rows reports its size without eating memory.
 MAX_REPORTED_ERRORS = 1000
@@ -39,7 +41,11 @@ class RowError:
     def __str__(self) -> str:
         if self.line == FILE_LEVEL:
             return f"{self.field}: {self.reason}"
-        return f"line {self.line}, field {self.field}: {self.reason}"
+        return gettext("line %(line)s, field %(field)s: %(reason)s") % {
+            "line": self.line,
+            "field": self.field,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +70,7 @@ class ImportFailed(Exception):
 
     @property
     def message(self) -> str:
-        return f"{self.bad_rows:,} bad row{'' if self.bad_rows == 1 else 's'}"
+        return ngettext("%(count)s bad row", "%(count)s bad rows", self.bad_rows) % {"count": f"{self.bad_rows:,}"}
 
     @property
     def unlisted(self) -> int:
@@ -154,17 +160,17 @@ def read_table_values(
             raw_rows = _xlsx_rows(_rewound(stream, head))
         elif head and OLE2_MAGIC.startswith(head):
             raise ImportFailed(
-                [RowError(FILE_LEVEL, "file", "an old binary .xls workbook; save it as .xlsx or CSV (UTF-8)")]
+                [RowError(FILE_LEVEL, "file", gettext("an old binary .xls workbook; save it as .xlsx or CSV (UTF-8)"))]
             )
         elif Path(filename).suffix.lower() in {".xlsx", ".xlsm"}:
-            raise ImportFailed([RowError(FILE_LEVEL, "file", "not an XLSX workbook")])
+            raise ImportFailed([RowError(FILE_LEVEL, "file", gettext("not an XLSX workbook"))])
         else:
             raw_rows = _csv_rows(stream, head)
 
         try:
             header_line, header_cells = next(raw_rows)
         except StopIteration:
-            raise ImportFailed([RowError(FILE_LEVEL, "file", "the file is empty (no header row)")]) from None
+            raise ImportFailed([RowError(FILE_LEVEL, "file", gettext("the file is empty (no header row)"))]) from None
         except _StreamError as exc:
             raise ImportFailed([exc.error]) from None
         header, positions = _check_header(header_cells, header_line, columns, required)
@@ -183,7 +189,9 @@ def _open_binary(source: TableSource) -> tuple[IO[bytes], bool]:
             # Closed when the rows are exhausted (or the header is refused).
             return open(source, "rb"), True
         except OSError as exc:
-            raise ImportFailed([RowError(FILE_LEVEL, "file", f"cannot be read ({exc.strerror})")]) from None
+            raise ImportFailed(
+                [RowError(FILE_LEVEL, "file", gettext("cannot be read (%(error)s)") % {"error": exc.strerror})]
+            ) from None
     if isinstance(source, bytes | bytearray | memoryview):
         return io.BytesIO(bytes(source)), True
     return source, False
@@ -228,10 +236,12 @@ def _csv_rows(stream: IO[bytes], head: bytes) -> Generator[tuple[int, list[str]]
             return
         except UnicodeDecodeError:
             raise _StreamError(
-                RowError(reader.line_num + 1, "file", "not UTF-8 text (save the file as CSV UTF-8)")
+                RowError(reader.line_num + 1, "file", gettext("not UTF-8 text (save the file as CSV UTF-8)"))
             ) from None
         except csv.Error as exc:
-            raise _StreamError(RowError(reader.line_num, "file", f"not readable as CSV ({exc})")) from None
+            raise _StreamError(
+                RowError(reader.line_num, "file", gettext("not readable as CSV (%(error)s)") % {"error": exc})
+            ) from None
         yield previous_end + 1, cells
         previous_end = reader.line_num
 
@@ -243,7 +253,9 @@ def _xlsx_rows(stream: IO[bytes]) -> Generator[tuple[int, list[str]], None, None
         # data_only: a formula cell reads as the value Excel last computed for it.
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # a bad zip, missing parts, openpyxl's own InvalidFileException, …
-        raise ImportFailed([RowError(FILE_LEVEL, "file", f"not a readable XLSX workbook ({exc})")]) from None
+        raise ImportFailed(
+            [RowError(FILE_LEVEL, "file", gettext("not a readable XLSX workbook (%(error)s)") % {"error": exc})]
+        ) from None
     return _xlsx_sheet_rows(workbook)
 
 
@@ -256,7 +268,9 @@ def _xlsx_sheet_rows(workbook: Any) -> Generator[tuple[int, list[str]], None, No
         for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield line, [value if type(value) is str else cell_text(value) for value in values]
     except Exception as exc:  # a damaged sheet part, found while streaming
-        raise _StreamError(RowError(line + 1, "file", f"not a readable XLSX sheet ({exc})")) from None
+        raise _StreamError(
+            RowError(line + 1, "file", gettext("not a readable XLSX sheet (%(error)s)") % {"error": exc})
+        ) from None
     finally:
         workbook.close()
 
@@ -303,15 +317,15 @@ def _check_header(
             continue  # an unnamed column (often trailing); a value under it is reported per row
         column = allowed.get(name)
         if column is None:
-            problems.append(RowError(line, cell.strip(), "unknown column"))
+            problems.append(RowError(line, cell.strip(), gettext("unknown column")))
         elif column in index_of:
-            problems.append(RowError(line, column, "duplicate column"))
+            problems.append(RowError(line, column, gettext("duplicate column")))
         else:
             index_of[column] = index
             header.append(column)
     for column in columns if required is None else required:
         if column not in index_of:
-            problems.append(RowError(line, column, "missing column"))
+            problems.append(RowError(line, column, gettext("missing column")))
     if problems:
         raise ImportFailed(problems)
     return header, [index_of.get(column) for column in columns]
@@ -348,7 +362,10 @@ def _rows(
                     None,
                 )
                 if stray is not None:
-                    reason = f"a value in column {stray + 1}, which has no header ({cells[stray].strip()!r})"
+                    reason = gettext("a value in column %(column)s, which has no header (%(value)r)") % {
+                        "column": stray + 1,
+                        "value": cells[stray].strip(),
+                    }
                     if errors is None:
                         raise ImportFailed([RowError(line, "row", reason)])
                     errors.add(line, "row", reason)
@@ -368,5 +385,5 @@ def failure_lines(failed: ImportFailed) -> list[str]:
     """The lines a command prints for a refused file: one per kept error, then how many more."""
     lines = [str(error) for error in failed.errors]
     if failed.unlisted:
-        lines.append(f"… and {failed.unlisted:,} more errors")
+        lines.append(gettext("… and %(count)s more errors") % {"count": f"{failed.unlisted:,}"})
     return lines

@@ -31,6 +31,16 @@ def _reference_data_for_transactional_tests(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A test client request leaves its language active in the thread (LocaleMiddleware), and
+    service messages follow the active language: put every test back in the default language."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Real hashers are slow on purpose; tests log in many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -6,47 +6,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appraisals', '0002_metric_catalogue'),
-        ('roles', '0002_default_roles_and_duties'),
+        ("appraisals", "0002_metric_catalogue"),
+        ("roles", "0002_default_roles_and_duties"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='kpiscore',
-            name='scorecard',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='kpi_scores', to='appraisals.scorecard'),
+            model_name="kpiscore",
+            name="scorecard",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="kpi_scores",
+                to="appraisals.scorecard",
+            ),
         ),
         migrations.AlterField(
-            model_name='metricvalue',
-            name='employee',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='metric_values', to='roles.employee', verbose_name='employee'),
+            model_name="metricvalue",
+            name="employee",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="metric_values",
+                to="roles.employee",
+                verbose_name="employee",
+            ),
         ),
         migrations.AlterField(
-            model_name='metricvalue',
-            name='entered_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by'),
+            model_name="metricvalue",
+            name="entered_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="entered by",
+            ),
         ),
         migrations.AlterField(
-            model_name='metricvalue',
-            name='metric',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='values', to='appraisals.metric', verbose_name='metric'),
+            model_name="metricvalue",
+            name="metric",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="values",
+                to="appraisals.metric",
+                verbose_name="metric",
+            ),
         ),
         migrations.AlterField(
-            model_name='metricvalue',
-            name='period',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='metric_values', to='appraisals.period', verbose_name='period'),
+            model_name="metricvalue",
+            name="period",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="metric_values",
+                to="appraisals.period",
+                verbose_name="period",
+            ),
         ),
         migrations.AlterField(
-            model_name='scorecard',
-            name='employee',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='scorecards', to='roles.employee', verbose_name='employee'),
+            model_name="scorecard",
+            name="employee",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="scorecards",
+                to="roles.employee",
+                verbose_name="employee",
+            ),
         ),
         migrations.AlterField(
-            model_name='scorecard',
-            name='period',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='scorecards', to='appraisals.period', verbose_name='period'),
+            model_name="scorecard",
+            name="period",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="scorecards",
+                to="appraisals.period",
+                verbose_name="period",
+            ),
         ),
     ]
