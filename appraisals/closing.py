@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -36,7 +36,7 @@ from appraisals.periods import MONTH, PeriodCodeError, PeriodRef
 from appraisals.selectors import NoPolicyError, chunk_inputs, engine_policy, org_nodes, policy_version_for
 from rewards.models import RewardSuggestion
 from roles.models import Employee
-from sales_perf.bulk import execute, id_list_sql, insert_rows, next_ids
+from sales_perf.bulk import execute, insert_rows, next_ids
 
 logger = logging.getLogger(__name__)
 
@@ -155,20 +155,18 @@ def period_close_plan(*, job_id: int, chunk_size: int | None = None) -> ClosePla
     return plan
 
 
-def _discard_results(period: Period, employee_ids: Sequence[int] | None = None) -> None:
-    """Remove scorecards (with their KPI rows) and undecided suggestions of a period, for every
-    employee or only ``employee_ids``; decided rewards are kept. Three statements whatever the size."""
-    who, params = ("", []) if employee_ids is None else id_list_sql("employee_id", list(employee_ids))
-    who = f" AND {who}" if who else ""
+def _discard_results(period: Period) -> None:
+    """Remove a period's scorecards (with their KPI rows) and undecided suggestions; decided rewards
+    are kept. Three statements whatever the size."""
     execute(
-        f"DELETE FROM appraisals_kpiscore WHERE scorecard_id IN "
-        f"(SELECT id FROM appraisals_scorecard WHERE period_id = %s{who})",
-        [period.pk, *params],
+        "DELETE FROM appraisals_kpiscore WHERE scorecard_id IN "
+        "(SELECT id FROM appraisals_scorecard WHERE period_id = %s)",
+        [period.pk],
     )
-    execute(f"DELETE FROM appraisals_scorecard WHERE period_id = %s{who}", [period.pk, *params])
+    execute("DELETE FROM appraisals_scorecard WHERE period_id = %s", [period.pk])
     execute(
-        f"DELETE FROM rewards_rewardsuggestion WHERE period_id = %s AND status = %s{who}",
-        [period.pk, RewardSuggestion.Status.PENDING, *params],
+        "DELETE FROM rewards_rewardsuggestion WHERE period_id = %s AND status = %s",
+        [period.pk, RewardSuggestion.Status.PENDING],
     )
 
 
@@ -179,48 +177,64 @@ class ChunkResult:
     rewards: int
 
 
-def period_close_chunk(*, job_id: int, employee_ids: Sequence[int]) -> ChunkResult:
-    """Score one chunk of one tree level and write its results (safe to run again)."""
+def period_close_chunk(*, job_id: int, employee_ids: Sequence[int], level: int = 0) -> ChunkResult:
+    """Score one chunk of one tree level (``level`` 0 = the leaves) and write its results.
+
+    Safe to run again: the chunk writes in one transaction, so a failed try leaves nothing, and a
+    second delivery of a chunk that was written fails on the unique (employee, period) of its
+    scorecards and changes nothing."""
     job = CloseJob.objects.select_related("period").get(pk=job_id)
     period = job.period
     if period.status != Period.Status.CLOSING or job.status != CloseJob.Status.RUNNING:
-        raise CloseRefused(
-            gettext("%(code)s is not being closed by job %(job)s") % {"code": period.code, "job": job_id}
-        )
+        raise CloseRefused(f"{period.code} is not being closed by job {job_id}")
     version = policy_version_for(period)
     policy = engine_policy(version)
     spec = scoring.PeriodSpec.from_code(period.code, history_months=policy.flex_history_months())
     flags = {rule.code for rule in policy.rewards if rule.kind == scoring.RewardKind.DEVELOPMENT_FLAG}
-    with transaction.atomic():
-        # A retry of this chunk starts from a clean slate.
-        _discard_results(period, employee_ids)
-
-        inputs = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=employee_ids)
-        results: list[scoring.ScorecardResult] = []
-        rewards: list[scoring.RewardResult] = []
-        for employee in inputs.employees:
-            scorecard = scoring.score_employee(
-                policy=policy,
-                period=spec,
-                employee=employee,
-                unit=inputs.units[employee.key],
-                team_composites=inputs.team_composites.get(employee.key, ()),
-                team_hits=inputs.team_hits.get(employee.key),
-            )
-            if scorecard is None:
-                continue
-            results.append(scorecard)
-            rewards.extend(
-                reward
-                for reward in scoring.rewards_for(policy=policy, period=spec, employee=employee, scorecard=scorecard)
-                # The development flag is not a reward: it lives on the scorecard (development_kpis).
-                if reward.code not in flags
-            )
-        now = timezone.now()
-        _write_scorecards(period, version.pk, results, inputs.reports_to_nos, now)
-        written_rewards = _write_rewards(period, version.pk, employee_ids, rewards, now)
-        CloseJob.objects.filter(pk=job_id).update(steps_done=F("steps_done") + 1)
+    if level > 0 and connection.vendor == "postgresql":
+        # The levels below have just written their scorecards; fresh statistics keep the planner
+        # from treating that table as empty when this level reads the team's composites.
+        execute("ANALYZE appraisals_scorecard")
+    try:
+        with transaction.atomic():
+            inputs = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=employee_ids)
+            results: list[scoring.ScorecardResult] = []
+            rewards: list[scoring.RewardResult] = []
+            for employee in inputs.employees:
+                scorecard = scoring.score_employee(
+                    policy=policy,
+                    period=spec,
+                    employee=employee,
+                    unit=inputs.units[employee.key],
+                    team_composites=inputs.team_composites.get(employee.key, ()),
+                    team_hits=inputs.team_hits.get(employee.key),
+                )
+                if scorecard is None:
+                    continue
+                results.append(scorecard)
+                rewards.extend(
+                    reward
+                    for reward in scoring.rewards_for(
+                        policy=policy, period=spec, employee=employee, scorecard=scorecard
+                    )
+                    # The development flag is not a reward: it lives on the scorecard (development_kpis).
+                    if reward.code not in flags
+                )
+            now = timezone.now()
+            _write_scorecards(period, version.pk, results, inputs.reports_to_nos, now)
+            written_rewards = _write_rewards(period, version.pk, employee_ids, rewards, now)
+            CloseJob.objects.filter(pk=job_id).update(steps_done=F("steps_done") + 1)
+    except IntegrityError as exc:
+        if not _is_duplicate_scorecard(exc):
+            raise
+        logger.info("close job %s: chunk of %s employees was already written", job_id, len(employee_ids))
+        return ChunkResult(scorecards=0, no_data=0, rewards=0)
     return ChunkResult(scorecards=len(results), no_data=len(inputs.employees) - len(results), rewards=written_rewards)
+
+
+def _is_duplicate_scorecard(exc: IntegrityError) -> bool:
+    text = str(exc)
+    return "scorecard_unique_employee_period" in text or "appraisals_scorecard.employee_id" in text
 
 
 def _write_scorecards(
@@ -351,11 +365,14 @@ def period_close_finalize(*, job_id: int) -> dict:
 
 def close_summary(period: Period) -> dict:
     scorecards = Scorecard.objects.filter(period=period).count()
-    no_data = Employee.objects.exclude(scorecards__period=period)
+    # NOT IN (a hashed subplan on PostgreSQL) rather than NOT EXISTS: the close has just written the
+    # scorecards, so the table statistics are stale and a correlated plan could go quadratic.
+    scored = Scorecard.objects.filter(period=period).values("employee_id")
+    no_data = Employee.objects.exclude(id__in=scored)
     return {
         "scorecards": scorecards,
         "rewards": RewardSuggestion.objects.filter(period=period).count(),
-        "no_data": no_data.count(),
+        "no_data": Employee.objects.count() - scorecards,
         "no_data_sample": list(no_data.order_by("employee_no").values_list("employee_no", flat=True)[:20]),
     }
 

@@ -46,13 +46,17 @@ def close_period_start(self, job_id: int) -> None:
     plan = _run(self, job_id, lambda: closing.period_close_plan(job_id=job_id))
     if plan is None:
         return
-    steps = [group(close_period_chunk.si(job_id, ids) for ids in level) for level in plan.levels]
+    steps = [
+        group(close_period_chunk.si(job_id, ids, number) for ids in level) for number, level in enumerate(plan.levels)
+    ]
     chain(*steps, close_period_finalize.si(job_id)).apply_async()
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def close_period_chunk(self, job_id: int, employee_ids: list[int]) -> dict:
-    result = _run(self, job_id, lambda: closing.period_close_chunk(job_id=job_id, employee_ids=employee_ids))
+def close_period_chunk(self, job_id: int, employee_ids: list[int], level: int = 0) -> dict:
+    result = _run(
+        self, job_id, lambda: closing.period_close_chunk(job_id=job_id, employee_ids=employee_ids, level=level)
+    )
     return {"scorecards": result.scorecards, "no_data": result.no_data, "rewards": result.rewards}
 
 

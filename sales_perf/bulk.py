@@ -25,18 +25,23 @@ def id_list_sql(column: str, ids: Sequence[int]) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _copy_value(value) -> str:
+    """One field of PostgreSQL's COPY text format."""
     if value is None:
         return r"\N"
-    if isinstance(value, (dict, list)):
+    kind = type(value)
+    if kind is int or kind is Decimal:
+        return str(value)
+    if kind is dict or kind is list:
         value = json.dumps(value, ensure_ascii=False)
-    elif isinstance(value, Decimal):
-        value = format(value, "f")
-    elif isinstance(value, bool):
-        value = "t" if value else "f"
-    else:
+    elif kind is bool:
+        return "t" if value else "f"
+    elif kind is not str:
         value = str(value)
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value.translate(_COPY_ESCAPES)
 
 
 def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
@@ -52,7 +57,9 @@ def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequenc
     buffer.seek(0)
     table = connection.ops.quote_name(model._meta.db_table)
     column_sql = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor:
+    # The raw cursor's copy_expert bypasses Django's error translation: restore it, so a unique
+    # violation arrives as django.db.IntegrityError like any other write's.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.cursor.copy_expert(f"COPY {table} ({column_sql}) FROM STDIN", buffer)
     return count
 

@@ -116,10 +116,10 @@ def test_rerunning_a_chunk_does_not_duplicate(monkeypatch, close):
     calls = []
     original = closing.period_close_chunk
 
-    def twice(*, job_id, employee_ids):
+    def twice(*, job_id, employee_ids, level):
         calls.append(list(employee_ids))
-        original(job_id=job_id, employee_ids=employee_ids)
-        return original(job_id=job_id, employee_ids=employee_ids)
+        original(job_id=job_id, employee_ids=employee_ids, level=level)
+        return original(job_id=job_id, employee_ids=employee_ids, level=level)
 
     monkeypatch.setattr(closing, "period_close_chunk", twice)
     close("2026-01")
