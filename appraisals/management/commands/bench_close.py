@@ -39,12 +39,48 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, default=2025)
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--rebuild", action="store_true", help="rebuild the org even if one of that size exists")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=0,
+            help="close through N real Celery worker processes (needs CELERY_BROKER_URL); default: in-process",
+        )
         parser.add_argument("--measure", help="(internal) close this period in this process and print JSON")
 
-    def handle(self, *args, employees: int, year: int, seed: int, rebuild: bool, measure: str | None, **options):
+    def handle(
+        self, *args, employees: int, year: int, seed: int, rebuild: bool, workers: int, measure: str | None, **options
+    ):
         if measure:
             self._measure(measure)
             return
+        self.worker = None
+        if workers:
+            if not settings.CELERY_BROKER_URL.startswith("redis"):
+                raise CommandError("--workers needs CELERY_BROKER_URL (Redis)")
+            self.worker = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "sales_perf",
+                    "worker",
+                    "--concurrency",
+                    str(workers),
+                    "-l",
+                    "warning",
+                ],
+                cwd=ROOT,
+            )
+            time.sleep(5)
+        try:
+            self._bench(employees=employees, year=year, seed=seed, rebuild=rebuild, workers=workers)
+        finally:
+            if self.worker:
+                self.worker.terminate()
+                self.worker.wait(timeout=30)
+
+    def _bench(self, *, employees: int, year: int, seed: int, rebuild: bool, workers: int) -> None:
         if connection.vendor != "postgresql":
             self.stderr.write("warning: not PostgreSQL; the figures will not mean much")
         self._build(employees=employees, year=year, seed=seed, rebuild=rebuild)
@@ -72,8 +108,10 @@ class Command(BaseCommand):
         for kind, code, r in results:
             copy_seconds = self._copy_time(code)
             ratio = r["seconds"] / copy_seconds if copy_seconds else float("nan")
+            queries = "—" if r["queries"] is None else r["queries"]
+            peak = "—" if r["peak_mib"] is None else f"{r['peak_mib']:.0f}"
             self.stdout.write(
-                f"{kind:<8} {code:<8} {r['seconds']:>8.2f} {r['queries']:>8} {r['rows']:>9,} {r['peak_mib']:>9.0f} "
+                f"{kind:<8} {code:<8} {r['seconds']:>8.2f} {queries:>8} {r['rows']:>9,} {peak:>9} "
                 f"{copy_seconds:>7.2f} {ratio:>5.1f}x"
             )
         self.stdout.write(f"export   bonus list {year}: {export_seconds:.2f} s for {export_rows:,} rows")
@@ -135,6 +173,7 @@ class Command(BaseCommand):
 
     def _measure(self, code: str) -> None:
         from appraisals.closing import period_close_request
+        from appraisals.models import CloseJob
 
         queries = 0
 
@@ -145,16 +184,32 @@ class Command(BaseCommand):
 
         with connection.execute_wrapper(count):
             started = time.perf_counter()
-            period_close_request(code=code)
+            job = period_close_request(code=code)
+            while job.status not in (CloseJob.Status.DONE, CloseJob.Status.FAILED):
+                time.sleep(0.1)  # real workers: wait for them (in-process, the job is already done)
+                job.refresh_from_db()
             seconds = time.perf_counter() - started
+        if job.status == CloseJob.Status.FAILED:
+            raise CommandError(job.message)
         period = Period.objects.get(code=code)
         rows = (
             Scorecard.objects.filter(period=period).count()
             + KpiScore.objects.filter(scorecard__period=period).count()
             + RewardSuggestion.objects.filter(period=period).count()
         )
+        in_process = settings.CELERY_TASK_ALWAYS_EAGER
         peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(json.dumps({"seconds": seconds, "queries": queries, "rows": rows, "peak_mib": peak_kib / 1024}))
+        print(
+            json.dumps(
+                {
+                    "seconds": seconds,
+                    # With real workers the queries and memory are theirs, not this process's.
+                    "queries": queries if in_process else None,
+                    "rows": rows,
+                    "peak_mib": peak_kib / 1024 if in_process else None,
+                }
+            )
+        )
 
     def _copy_time(self, code: str) -> float:
         """How long PostgreSQL takes to COPY in the rows the close wrote (the floor for any writer)."""
