@@ -487,7 +487,7 @@ def _preview(policy: scoring.Policy, period: Period) -> PreviewResult:
 def _org_inputs(policy: scoring.Policy, spec: scoring.PeriodSpec, period: Period, ids: list[int]) -> ChunkInputs:
     """The close's own inputs for the whole org, read in chunks the size of a close's."""
     size = settings.SALES_PERF_CLOSE_CHUNK_SIZE
-    merged = ChunkInputs(employees=[], units={}, team_composites={}, team_hits={}, employee_nos={}, reports_to_nos={})
+    merged = ChunkInputs(employees=[], units={}, team_composites={}, team_hits={}, reports_to_nos={})
     for start in range(0, len(ids), size):
         part = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=ids[start : start + size])
         merged.employees += part.employees

@@ -90,7 +90,6 @@ class ChunkInputs:
     units: dict[int, scoring.UnitAggregate]
     team_composites: dict[int, list[Decimal]]
     team_hits: dict[int, dict[str, scoring.TargetHits]]
-    employee_nos: dict[int, str]
     reports_to_nos: dict[int, str]
 
 
@@ -155,7 +154,6 @@ def chunk_inputs(
     rows = list(
         Employee.objects.filter(id__in=employee_ids).values_list(
             "id",
-            "employee_no",
             "role__code",
             "reports_to_id",
             "reports_to__employee_no",
@@ -251,7 +249,7 @@ def chunk_inputs(
             quarterly_bonus_base=q_base,
             annual_bonus_base=a_base,
         )
-        for pk, _no, role, parent, _parent_no, q_base, a_base in rows
+        for pk, role, parent, _parent_no, q_base, a_base in rows
     ]
 
     # Unit sums (S1, M1, M3…) over unit(e) for chunk members with a team, by a recursive walk down the tree.
@@ -296,8 +294,7 @@ def chunk_inputs(
         units=units,
         team_composites=team_composites,
         team_hits=team_hits,
-        employee_nos={row[0]: row[1] for row in rows},
-        reports_to_nos={row[0]: row[4] or "" for row in rows},
+        reports_to_nos={row[0]: row[3] or "" for row in rows},
     )
 
 
