@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import IO
@@ -53,6 +54,23 @@ def write_table(header: Sequence[str], rows: Iterable[Sequence], *, fmt: str, st
         workbook.save(stream)
         return
     raise ValueError(f"unknown format {fmt!r} (use csv or xlsx)")
+
+
+def write_export(header: Sequence[str], rows: Iterable[Sequence], *, fmt: str, output: str | None, stdout) -> None:
+    """What the export commands do with a table: write it to ``output``, or to standard output
+    (a command's text stream for CSV, the raw binary stream for XLSX)."""
+    if output:
+        if fmt == "csv":
+            with open(output, "w", encoding="utf-8", newline="") as stream:
+                write_table(header, rows, fmt=fmt, stream=stream)
+        else:
+            with open(output, "wb") as stream:
+                write_table(header, rows, fmt=fmt, stream=stream)
+    elif fmt == "csv":
+        write_table(header, rows, fmt=fmt, stream=stdout)
+    else:
+        stdout.flush()
+        write_table(header, rows, fmt=fmt, stream=sys.stdout.buffer)
 
 
 def render(header: Sequence[str], rows: Iterable[Sequence], *, fmt: str) -> bytes:

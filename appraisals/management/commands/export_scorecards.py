@@ -1,11 +1,9 @@
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
 from appraisals.exports import ExportRefused, scorecard_export
 from appraisals.models import Period
 from appraisals.periods import PeriodCodeError, PeriodRef
-from sales_perf.exports import FORMATS, write_table
+from sales_perf.exports import FORMATS, write_export
 
 
 class Command(BaseCommand):
@@ -29,15 +27,3 @@ class Command(BaseCommand):
         except ExportRefused as exc:
             raise CommandError(str(exc)) from None
         write_export(header, rows, fmt=format, output=output, stdout=self.stdout)
-
-
-def write_export(header, rows, *, fmt: str, output: str | None, stdout) -> None:
-    if output:
-        mode = "w" if fmt == "csv" else "wb"
-        with open(output, mode, encoding="utf-8" if fmt == "csv" else None, newline="" if fmt == "csv" else None) as f:
-            write_table(header, rows, fmt=fmt, stream=f)
-    elif fmt == "csv":
-        write_table(header, rows, fmt=fmt, stream=stdout)
-    else:
-        stdout.flush()
-        write_table(header, rows, fmt=fmt, stream=sys.stdout.buffer)

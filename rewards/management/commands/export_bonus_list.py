@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from appraisals.management.commands.export_scorecards import write_export
 from rewards.selectors import BONUS_LIST_COLUMNS, bonus_list
-from sales_perf.exports import FORMATS
+from sales_perf.exports import FORMATS, write_export
 
 
 class Command(BaseCommand):
