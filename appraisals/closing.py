@@ -20,7 +20,8 @@ nothing as far as anyone can see.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -114,6 +115,27 @@ def period_close_request(*, code: str, user=None, scheduled: bool = False) -> Cl
         # (or gets its failure) even inside an outer transaction.
         close_period_start.delay(job.pk)
     return job
+
+
+def close_job_wait(
+    *, job: CloseJob, timeout: float, poll: float = 0.2, on_progress: Callable[[CloseJob], None] | None = None
+) -> CloseJob:
+    """Wait until a close job is done or failed and return it fresh; ``on_progress`` hears of each
+    step. In-process Celery has finished by the time the request returns; real workers take a while.
+    Raises ``TimeoutError`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        job.refresh_from_db()
+        if job.status in (CloseJob.Status.DONE, CloseJob.Status.FAILED):
+            return job
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"close of {job.period} still running after {timeout:g}s (job {job.pk})")
+        progress = (job.steps_done, job.steps_total)
+        if on_progress is not None and progress != last:
+            on_progress(job)
+            last = progress
+        time.sleep(poll)
 
 
 def _runs_in_process() -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from appraisals.closing import period_close_request, period_reopen
+from appraisals.closing import close_job_wait, period_close_request, period_reopen
 from appraisals.models import CloseJob, Metric, MetricValue, Period, Scorecard
 from rewards.models import RewardSuggestion
 from roles.models import Role
@@ -82,13 +81,10 @@ def worker():
 
 
 def _wait(job: CloseJob, timeout: float = 90) -> CloseJob:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.status in (CloseJob.Status.DONE, CloseJob.Status.FAILED):
-            return job
-        time.sleep(0.25)
-    pytest.fail(f"close job {job.pk} did not finish in {timeout}s: {job.status} {job.steps_done}/{job.steps_total}")
+    try:
+        return close_job_wait(job=job, timeout=timeout, poll=0.25)
+    except TimeoutError as exc:
+        pytest.fail(str(exc))
 
 
 def _org(reps: int = 240):

@@ -172,7 +172,7 @@ class Command(BaseCommand):
         return json.loads(completed.stdout.strip().splitlines()[-1])
 
     def _measure(self, code: str) -> None:
-        from appraisals.closing import period_close_request
+        from appraisals.closing import close_job_wait, period_close_request
         from appraisals.models import CloseJob
 
         queries = 0
@@ -184,10 +184,7 @@ class Command(BaseCommand):
 
         with connection.execute_wrapper(count):
             started = time.perf_counter()
-            job = period_close_request(code=code)
-            while job.status not in (CloseJob.Status.DONE, CloseJob.Status.FAILED):
-                time.sleep(0.1)  # real workers: wait for them (in-process, the job is already done)
-                job.refresh_from_db()
+            job = close_job_wait(job=period_close_request(code=code), timeout=3600, poll=0.1)
             seconds = time.perf_counter() - started
         if job.status == CloseJob.Status.FAILED:
             raise CommandError(job.message)

@@ -1,5 +1,3 @@
-import time
-
 from django.core.management.base import BaseCommand, CommandError
 
 from appraisals import closing
@@ -21,21 +19,16 @@ class Command(BaseCommand):
         except Exception as exc:
             # In-process Celery runs the job inside the request; its failure has been recorded.
             raise CommandError(f"close of {period} failed: {exc}") from None
-        deadline = time.monotonic() + timeout
-        last = None
-        while True:
-            job.refresh_from_db()
-            if job.status == CloseJob.Status.DONE:
-                break
-            if job.status == CloseJob.Status.FAILED:
-                raise CommandError(f"close of {period} failed: {job.message}")
-            if time.monotonic() > deadline:
-                raise CommandError(f"close of {period} still running after {timeout}s (job {job.pk})")
-            progress = (job.steps_done, job.steps_total)
-            if progress != last:
-                self.stderr.write(f"{period}: {job.steps_done}/{job.steps_total or '?'} steps")
-                last = progress
-            time.sleep(0.2)
+        try:
+            job = closing.close_job_wait(
+                job=job,
+                timeout=timeout,
+                on_progress=lambda j: self.stderr.write(f"{period}: {j.steps_done}/{j.steps_total or '?'} steps"),
+            )
+        except TimeoutError as exc:
+            raise CommandError(str(exc)) from None
+        if job.status == CloseJob.Status.FAILED:
+            raise CommandError(f"close of {period} failed: {job.message}")
         summary = job.period.events.filter(action="closed").first().details
         self.stdout.write(
             f"Closed {period}: {summary['scorecards']} scorecards, {summary['rewards']} reward suggestions, "
