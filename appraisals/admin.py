@@ -2,7 +2,8 @@ from django.contrib import admin
 
 from appraisals.models import (
     BandDefinition,
-    CloseJob,
+    BandMultiplier,
+    CommissionTier,
     KpiDefinition,
     KpiScore,
     Metric,
@@ -10,22 +11,10 @@ from appraisals.models import (
     Period,
     PeriodEvent,
     PolicyVersion,
+    RewardRule,
     Scorecard,
 )
-from rewards.models import RewardRule
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Results of closes are written by the period-end job only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from sales_perf.admin import ReadOnlyAdmin
 
 
 class PeriodEventInline(admin.TabularInline):
@@ -129,7 +118,22 @@ class ScorecardAdmin(ReadOnlyAdmin):
     inlines = [KpiScoreInline]
 
 
-@admin.register(CloseJob)
-class CloseJobAdmin(ReadOnlyAdmin):
-    list_display = ["period", "status", "steps_done", "steps_total", "created_at", "finished_at", "message"]
-    list_filter = ["status"]
+class BandMultiplierInline(admin.TabularInline):
+    model = BandMultiplier
+    extra = 0
+
+
+class CommissionTierInline(admin.TabularInline):
+    model = CommissionTier
+    extra = 0
+
+
+@admin.register(RewardRule)
+class RewardRuleAdmin(admin.ModelAdmin):
+    list_display = ["code", "policy_version", "kind", "roles", "period_kinds", "bands", "default_base"]
+    list_filter = ["policy_version", "kind"]
+    inlines = [BandMultiplierInline, CommissionTierInline]
+
+    def has_change_permission(self, request, obj=None):
+        in_use = obj is not None and obj.policy_version.scorecards.exists()
+        return super().has_change_permission(request, obj) and not in_use

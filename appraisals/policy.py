@@ -26,10 +26,19 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from appraisals import scoring
-from appraisals.models import BandDefinition, KpiDefinition, Period, PolicyVersion, Scorecard
+from appraisals.models import (
+    BandDefinition,
+    BandMultiplier,
+    CommissionTier,
+    KpiDefinition,
+    Period,
+    PolicyVersion,
+    RewardRule,
+    Scorecard,
+)
 from appraisals.periods import MONTH
 from appraisals.selectors import ChunkInputs, chunk_inputs, engine_policy
-from rewards.models import BandMultiplier, CommissionTier, RewardRule, RewardSuggestion
+from rewards.models import RewardSuggestion
 from roles.models import Employee, Role
 
 # Periods whose results exist or are being written: a new version must not reach back to them.

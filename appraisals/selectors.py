@@ -10,9 +10,8 @@ from decimal import Decimal
 from django.db import connection
 
 from appraisals import scoring
-from appraisals.models import Period, PolicyVersion
+from appraisals.models import Period, PolicyVersion, RewardRule
 from appraisals.periods import MONTH, PeriodRef
-from rewards.models import RewardRule
 from roles.models import Employee
 from sales_perf.bulk import id_list_sql
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -13,9 +13,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from appraisals.models import Metric, MetricValue, Period
+from appraisals import scoring
+from appraisals.models import KpiScore, Metric, MetricValue, Period, Scorecard
 from appraisals.periods import MONTH, QUARTER, PeriodCodeError, PeriodRef
 from roles.models import Employee
+from sales_perf.bulk import execute, insert_rows, next_ids
 from sales_perf.tabular import (
     FILE_LEVEL,
     ErrorList,
@@ -517,3 +519,77 @@ def _metrics_bulk_create(batch: list[MetricValue]) -> None:
 # ---------------------------------------------------------------------------------------------
 # end of metrics_import
 # ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# scorecards_write / scorecards_discard: a close's scorecards and KPI rows
+# ---------------------------------------------------------------------------------------------
+
+SCORECARD_COLUMNS = (
+    "id",
+    "employee_id",
+    "period_id",
+    "policy_version_id",
+    "role",
+    "reports_to",
+    "composite",
+    "band",
+    "missing_kpis",
+    "development_kpis",
+    "created_at",
+)
+KPI_SCORE_COLUMNS = ("scorecard_id", "code", "weight", "target", "value", "score", "inputs")
+
+
+def scorecards_write(
+    *,
+    period_id: int,
+    version_id: int,
+    results: Sequence[scoring.ScorecardResult],
+    reports_to_nos: Mapping[int, str],
+    now: datetime,
+) -> int:
+    """Insert scored scorecards with their KPI rows (one bulk statement round per table).
+
+    A second write of the same employee and period fails on the unique (employee, period)."""
+    ids = next_ids(Scorecard, len(results))
+    insert_rows(
+        Scorecard,
+        SCORECARD_COLUMNS,
+        [
+            (
+                pk,
+                result.key,
+                period_id,
+                version_id,
+                result.role,
+                reports_to_nos.get(result.key, ""),
+                result.composite,
+                result.band,
+                ";".join(result.missing_kpis),
+                ";".join(result.development_kpis),
+                now,
+            )
+            for pk, result in zip(ids, results, strict=True)
+        ],
+    )
+    insert_rows(
+        KpiScore,
+        KPI_SCORE_COLUMNS,
+        (
+            (pk, kpi.code, kpi.weight, kpi.target, kpi.value, kpi.score, dict(kpi.inputs))
+            for pk, result in zip(ids, results, strict=True)
+            for kpi in result.kpis
+        ),
+    )
+    return len(results)
+
+
+def scorecards_discard(*, period_id: int) -> None:
+    """Remove a period's scorecards and their KPI rows (two statements whatever the size)."""
+    execute(
+        "DELETE FROM appraisals_kpiscore WHERE scorecard_id IN "
+        "(SELECT id FROM appraisals_scorecard WHERE period_id = %s)",
+        [period_id],
+    )
+    execute("DELETE FROM appraisals_scorecard WHERE period_id = %s", [period_id])

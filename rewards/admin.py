@@ -2,29 +2,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from rewards.models import BandMultiplier, CommissionTier, RewardRule, RewardSuggestion
+from rewards.models import RewardSuggestion
 from rewards.services import rewards_decide
-
-
-class BandMultiplierInline(admin.TabularInline):
-    model = BandMultiplier
-    extra = 0
-
-
-class CommissionTierInline(admin.TabularInline):
-    model = CommissionTier
-    extra = 0
-
-
-@admin.register(RewardRule)
-class RewardRuleAdmin(admin.ModelAdmin):
-    list_display = ["code", "policy_version", "kind", "roles", "period_kinds", "bands", "default_base"]
-    list_filter = ["policy_version", "kind"]
-    inlines = [BandMultiplierInline, CommissionTierInline]
-
-    def has_change_permission(self, request, obj=None):
-        in_use = obj is not None and obj.policy_version.scorecards.exists()
-        return super().has_change_permission(request, obj) and not in_use
 
 
 @admin.register(RewardSuggestion)

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 
-from appraisals.models import Period, Scorecard
+from appraisals.models import Period, RewardRule, Scorecard
 from appraisals.periods import PeriodRef
 from appraisals.selectors import NoPolicyError, policy_version_for
-from rewards.models import RewardRule, RewardSuggestion
+from rewards.models import RewardSuggestion
 from roles.models import Employee
 
 BONUS_LIST_COLUMNS = [

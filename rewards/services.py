@@ -6,7 +6,8 @@ click, two HR users at once, a retried request) changes a suggestion at most onc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -14,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from appraisals.models import Period
+from appraisals.scoring import RewardResult
 from rewards.models import RewardSuggestion
+from sales_perf.bulk import execute, insert_rows
 
 DECISIONS = (RewardSuggestion.Status.APPROVED, RewardSuggestion.Status.REJECTED)
 
@@ -102,3 +105,78 @@ def reward_accept_recomputed(*, suggestion_id: int, user) -> RewardSuggestion:
 
 def _text(amount: Decimal | None) -> str:
     return "" if amount is None else format(amount.quantize(Decimal("0.01")), "f")
+
+
+# ---------------------------------------------------------------------------------------------
+# suggestions_write / suggestions_discard_pending: a close's reward suggestions
+# ---------------------------------------------------------------------------------------------
+
+SUGGESTION_COLUMNS = (
+    "employee_id",
+    "period_id",
+    "code",
+    "amount",
+    "details",
+    "policy_version_id",
+    "status",
+    "created_at",
+)
+
+
+def suggestions_write(
+    *,
+    period_id: int,
+    version_id: int,
+    employee_ids: Sequence[int],
+    rewards: Sequence[RewardResult],
+    now: datetime,
+) -> int:
+    """Insert a close's new suggestions for ``employee_ids``; returns how many were inserted.
+
+    A reward HR already decided is kept as it is, and a different amount is only recorded beside
+    it (``recomputed_amount``, 0.00 when the close no longer suggests it) for HR to see."""
+    decided = {
+        (s.employee_id, s.code): s
+        for s in RewardSuggestion.objects.filter(period_id=period_id, employee_id__in=employee_ids).exclude(
+            status=RewardSuggestion.Status.PENDING
+        )
+    }
+    fresh = []
+    changed = []
+    seen = set()
+    for reward in rewards:
+        key = (reward.key, reward.code)
+        seen.add(key)
+        existing = decided.get(key)
+        if existing is None:
+            fresh.append(reward)
+            continue
+        recomputed = reward.amount if reward.amount != existing.amount else None
+        if existing.recomputed_amount != recomputed:
+            existing.recomputed_amount = recomputed
+            existing.recomputed_at = now
+            changed.append(existing)
+    for key, existing in decided.items():
+        if key not in seen and existing.amount is not None and existing.recomputed_amount != 0:
+            existing.recomputed_amount = 0
+            existing.recomputed_at = now
+            changed.append(existing)
+    if changed:
+        RewardSuggestion.objects.bulk_update(changed, ["recomputed_amount", "recomputed_at"], batch_size=2000)
+    insert_rows(
+        RewardSuggestion,
+        SUGGESTION_COLUMNS,
+        (
+            (r.key, period_id, r.code, r.amount, dict(r.details), version_id, RewardSuggestion.Status.PENDING, now)
+            for r in fresh
+        ),
+    )
+    return len(fresh)
+
+
+def suggestions_discard_pending(*, period_id: int) -> None:
+    """Remove a period's undecided suggestions (one statement); decided ones stay."""
+    execute(
+        "DELETE FROM rewards_rewardsuggestion WHERE period_id = %s AND status = %s",
+        [period_id, RewardSuggestion.Status.PENDING],
+    )

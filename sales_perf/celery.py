@@ -12,7 +12,7 @@ app.autodiscover_tasks()
 # so HR can pause or re-time them in the admin.
 app.conf.beat_schedule = {
     "auto-close-periods": {
-        "task": "appraisals.tasks.auto_close_periods",
+        "task": "closing.tasks.auto_close_periods",
         "schedule": 15 * 60,
     },
 }

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "roles",
     "appraisals",
     "rewards",
+    "closing",
+    "pages",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -75,7 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "roles.context_processors.navigation",
+                "pages.context_processors.navigation",
             ],
         },
     },

@@ -6,7 +6,7 @@ import pytest
 _DATA_MIGRATIONS = [
     "roles.migrations.0002_default_roles_and_duties",
     "appraisals.migrations.0002_metric_catalogue",
-    "rewards.migrations.0002_default_policy",
+    "appraisals.migrations.0003_default_policy",
 ]
 
 
@@ -61,12 +61,13 @@ def shared_example_dir():
 
 
 @pytest.fixture
-def close():
+def close(django_capture_on_commit_callbacks):
     """Close a period in-process (Celery is eager in tests): the close is done when this returns."""
-    from appraisals.closing import period_close_request
+    from closing.tasks import close_period_enqueue
 
     def run(code: str, **kwargs):
-        return period_close_request(code=code, **kwargs)
+        with django_capture_on_commit_callbacks(execute=True):
+            return close_period_enqueue(code=code, **kwargs)
 
     return run
 

@@ -16,8 +16,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from appraisals.closing import close_job_wait, period_close_request, period_reopen
-from appraisals.models import CloseJob, Metric, MetricValue, Period, Scorecard
+from appraisals.models import Metric, MetricValue, Period, Scorecard
+from closing.models import CloseJob
+from closing.services import close_job_wait, period_close_request, period_reopen
 from rewards.models import RewardSuggestion
 from roles.models import Role
 from tests.factories import EmployeeFactory, period, role

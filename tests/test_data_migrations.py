@@ -6,8 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from appraisals.models import BandDefinition, KpiDefinition, Metric, PolicyVersion
-from rewards.models import RewardRule
+from appraisals.models import BandDefinition, KpiDefinition, Metric, PolicyVersion, RewardRule
 from roles.models import Duty, Role
 
 pytestmark = pytest.mark.django_db

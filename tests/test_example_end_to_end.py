@@ -12,7 +12,8 @@ from django.core.management import call_command
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 QUARTERS = [f"2026-Q{q}" for q in range(1, 5)]
 
-pytestmark = pytest.mark.django_db
+# The close_period command waits for its job, which starts when the request commits: no test transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _read_csv(path) -> list[dict]:

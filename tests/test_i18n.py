@@ -18,13 +18,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
 
-from appraisals.closing import CloseRefused, period_close_request, period_reopen
 from appraisals.models import BandDefinition, KpiDefinition, Period
 from appraisals.selectors import policy_version_for
 from appraisals.services import metrics_import
+from closing.services import CloseRefused, period_reopen
 from roles.models import Role
 from roles.services import employees_import
 from sales_perf.tabular import ImportFailed
+from tests.builders import close_period
 from tests.roles.person_fixtures import closed, hr_user, make_org, scorecard
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
@@ -323,13 +324,13 @@ def test_login_page_is_english_by_default(client, db):
 def test_close_refusal_is_in_chinese_when_chinese_is_active(db):
     closed("2026-01")
     with translation.override("zh-hans"), pytest.raises(CloseRefused, match=r"^2026-01 已结账$"):
-        period_close_request(code="2026-01")
+        close_period("2026-01")
 
 
 def test_close_refusal_stays_english_by_default(db):
     closed("2026-01")
     with pytest.raises(CloseRefused, match=r"^2026-01 is already closed$"):
-        period_close_request(code="2026-01")
+        close_period("2026-01")
 
 
 def test_reopen_refusal_is_in_chinese(db):
@@ -340,7 +341,7 @@ def test_reopen_refusal_is_in_chinese(db):
 def test_quarter_refusal_names_the_open_months_in_chinese(db):
     closed("2026-01")
     with translation.override("zh-hans"), pytest.raises(CloseRefused) as refused:
-        period_close_request(code="2026-Q1")
+        close_period("2026-Q1")
     assert "2026-02, 2026-03 结账之前，2026-Q1 不能结账" in str(refused.value)
 
 

@@ -8,9 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from appraisals import closing, tasks
 from appraisals.models import Metric, MetricValue, Period, PeriodEvent
+from closing import services as closing
+from closing import tasks
 from sales_perf.celery import app
+from tests.builders import close_period
 from tests.factories import EmployeeFactory, period
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +45,7 @@ def test_months_close_oldest_first_then_the_quarter(sales):
     for _ in range(4):
         code = closing.period_due_for_auto_close(today=today, days_after_end=5)
         order.append(code)
-        closing.period_close_request(code=code, scheduled=True)
+        close_period(code, scheduled=True)
     assert order == ["2026-01", "2026-02", "2026-03", "2026-Q1"]
     assert closing.period_due_for_auto_close(today=today, days_after_end=5) is None
 
@@ -53,10 +55,11 @@ def test_a_month_without_metrics_is_not_due():
     assert closing.period_due_for_auto_close(today=date(2026, 6, 1), days_after_end=5) is None
 
 
-def test_the_beat_task_closes_the_due_month(sales, settings, monkeypatch):
+def test_the_beat_task_closes_the_due_month(sales, settings, monkeypatch, django_capture_on_commit_callbacks):
     settings.SALES_PERF_AUTO_CLOSE_DAYS = 5
     monkeypatch.setattr(tasks.timezone, "localdate", lambda: date(2026, 2, 10))
-    assert tasks.auto_close_periods() == "2026-01"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.auto_close_periods() == "2026-01"
     closed = Period.objects.get(code="2026-01")
     assert closed.status == Period.Status.CLOSED and closed.closed_by is None
     assert PeriodEvent.objects.get(period=closed, action="close_requested").details == {"scheduled": True}
@@ -71,7 +74,7 @@ def test_auto_close_can_be_switched_off(sales, settings, monkeypatch):
 
 def test_a_refused_scheduled_close_records_why_and_closes_nothing(sales):
     with pytest.raises(closing.CloseRefused):
-        closing.period_close_request(code="2026-Q1", scheduled=True)
+        close_period("2026-Q1", scheduled=True)
     event = PeriodEvent.objects.get(period__code="2026-Q1", action="close_failed")
     assert event.details == {"scheduled": True}
     assert "cannot close before 2026-01, 2026-02, 2026-03" in event.reason
@@ -80,5 +83,5 @@ def test_a_refused_scheduled_close_records_why_and_closes_nothing(sales):
 
 def test_the_schedule_is_defined_once_for_beat():
     schedule = app.conf.beat_schedule
-    assert schedule["auto-close-periods"]["task"] == "appraisals.tasks.auto_close_periods"
+    assert schedule["auto-close-periods"]["task"] == "closing.tasks.auto_close_periods"
     assert app.conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"

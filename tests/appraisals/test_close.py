@@ -8,8 +8,10 @@ import pytest
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
-from appraisals import closing
-from appraisals.models import CloseJob, KpiScore, Metric, MetricValue, Period, PeriodEvent, Scorecard
+from appraisals.models import KpiScore, Metric, MetricValue, Period, PeriodEvent, Scorecard
+from closing import services as closing
+from closing.models import CloseJob
+from rewards import services as reward_services
 from rewards.models import RewardSuggestion
 from roles.models import Employee, Role
 from tests.factories import EmployeeFactory, UserFactory, period, role
@@ -135,7 +137,7 @@ def test_a_chunk_that_fails_once_is_retried_with_the_same_result(monkeypatch, cl
     expected = snapshot("2026-01")
     closing.period_reopen(code="2026-01", reason="test retry")
 
-    original = closing._write_rewards
+    original = reward_services.suggestions_write
     failures = []
 
     def flaky(*args, **kwargs):
@@ -144,7 +146,7 @@ def test_a_chunk_that_fails_once_is_retried_with_the_same_result(monkeypatch, cl
             raise OperationalError("server closed the connection unexpectedly")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(closing, "_write_rewards", flaky)
+    monkeypatch.setattr(reward_services, "suggestions_write", flaky)
     job = close("2026-01")
     job.refresh_from_db()
     assert failures == [1]
@@ -158,7 +160,7 @@ def test_a_failing_close_leaves_nothing_half_done(monkeypatch, close):
     def broken(*args, **kwargs):
         raise ValueError("boom")
 
-    monkeypatch.setattr(closing, "_write_rewards", broken)
+    monkeypatch.setattr(reward_services, "suggestions_write", broken)
     with pytest.raises(ValueError, match="boom"):
         close("2026-01")
     p = Period.objects.get(code="2026-01")

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisals.models import CloseJob, Metric, MetricValue, Period, PeriodEvent, Scorecard
+from appraisals.models import Metric, MetricValue, Period, PeriodEvent, Scorecard
+from closing.models import CloseJob
 from rewards.models import RewardSuggestion
 from roles.models import Role
 from tests.factories import EmployeeFactory, UserFactory, period, role
@@ -467,7 +468,7 @@ def test_export_xlsx_of_a_closed_period_without_scorecards_has_the_header(hr_cli
 
 @pytest.mark.django_db(transaction=True)
 def test_a_close_that_fails_in_process_shows_the_failed_job(monkeypatch):
-    from appraisals import closing
+    from rewards import services as reward_services
 
     small_org()
     client = Client()
@@ -476,7 +477,7 @@ def test_a_close_that_fails_in_process_shows_the_failed_job(monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("boom")
 
-    monkeypatch.setattr(closing, "_write_rewards", broken)
+    monkeypatch.setattr(reward_services, "suggestions_write", broken)
     response = client.post("/hr/periods/2026-01/close/", follow=True)
 
     assert response.redirect_chain[-1][0] == f"/hr/jobs/{CloseJob.objects.get().pk}/"

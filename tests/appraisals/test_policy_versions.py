@@ -12,8 +12,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisals import closing
-from appraisals.models import BandDefinition, KpiDefinition, Metric, MetricValue, Period, PolicyVersion, Scorecard
+from appraisals.models import (
+    BandDefinition,
+    BandMultiplier,
+    CommissionTier,
+    KpiDefinition,
+    Metric,
+    MetricValue,
+    Period,
+    PolicyVersion,
+    RewardRule,
+    Scorecard,
+)
 from appraisals.policy import (
     KpiFigures,
     PolicyFigures,
@@ -23,10 +33,10 @@ from appraisals.policy import (
     policy_version_copy,
     policy_version_delete,
 )
-from rewards.forms import PolicyEditor
-from rewards.models import BandMultiplier, CommissionTier, RewardRule
+from pages.forms.hr_rewards import PolicyEditor
 from roles.access import HR_GROUP
 from roles.models import Employee, Role
+from tests.builders import close_period
 from tests.factories import EmployeeFactory, UserFactory, period, role
 
 pytestmark = pytest.mark.django_db
@@ -409,7 +419,7 @@ def tiny_org_closed(django_capture_on_commit_callbacks, code: str = "2026-01"):
         _value(rep, "sales_actual", actual, code)
         _value(rep, "csat", csat, code)
     with django_capture_on_commit_callbacks(execute=True):
-        closing.period_close_request(code=code)
+        close_period(code)
     closed = Period.objects.get(code=code)
     assert closed.status == Period.Status.CLOSED
     return closed
@@ -506,7 +516,7 @@ def test_preview_page_scores_the_latest_closed_month_unless_asked(hr_client, dja
         _value(employee, "sales_target", "100", "2026-02")
         _value(employee, "sales_actual", "100", "2026-02")
     with django_capture_on_commit_callbacks(execute=True):
-        closing.period_close_request(code="2026-02")
+        close_period("2026-02")
     url = reverse("hr:policy_preview", args=[default_version().pk])
 
     latest = hr_client.get(url)

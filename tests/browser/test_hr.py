@@ -13,12 +13,13 @@ from django.contrib.auth.models import Group
 from django.db.models import Sum
 from django.utils import timezone
 
-from appraisals.closing import period_close_request
-from appraisals.models import CloseJob, Metric, MetricValue, Period, Scorecard
+from appraisals.models import Metric, MetricValue, Period, Scorecard
+from closing.models import CloseJob
 from rewards.models import RewardSuggestion
 from rewards.services import rewards_decide
 from roles.models import Employee, Role
 from tests.browser.helpers import PHONE, has_no_horizontal_scroll, log_in, wider_than_screen
+from tests.builders import close_period
 from tests.factories import EmployeeFactory, UserFactory, period, role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,7 +63,7 @@ def small_org(*months: str) -> dict[str, Employee]:
 
 
 def close(code: str) -> None:
-    job = period_close_request(code=code)
+    job = close_period(code)
     job.refresh_from_db()
     assert job.status == CloseJob.Status.DONE, job.message
 

@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from appraisals.closing import period_close_request
-from appraisals.models import CloseJob, Metric, MetricValue, Scorecard
+from appraisals.models import Metric, MetricValue, Scorecard
+from closing.models import CloseJob
 from roles.models import Employee, Role
 from tests.browser.helpers import PHONE, has_no_horizontal_scroll, log_in, wider_than_screen
+from tests.builders import close_period
 from tests.factories import EmployeeFactory, UserFactory, period, role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,7 +59,7 @@ def unit() -> None:
     outsider = EmployeeFactory(employee_no="R09", name="Rep R09", reports_to=other)
     metric(outsider, "sales_target", "100000")
     metric(outsider, "sales_actual", "99000")
-    job = period_close_request(code=MONTH)
+    job = close_period(MONTH)
     job.refresh_from_db()
     assert job.status == CloseJob.Status.DONE
 

@@ -8,11 +8,12 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
-from appraisals.closing import period_close_request
-from appraisals.models import CloseJob, Metric, MetricValue
+from appraisals.models import Metric, MetricValue
 from appraisals.periods import PeriodRef
+from closing.models import CloseJob
 from roles.models import Employee, Role
 from tests.browser.helpers import PHONE, has_no_horizontal_scroll, log_in, wider_than_screen
+from tests.builders import close_period
 from tests.factories import EmployeeFactory, UserFactory, period, role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -54,7 +55,7 @@ def last_month_closed(reps) -> str:
     code = PeriodRef.parse(this_month()).previous().code
     for employee, actual in zip(reps, ("96000", "131000"), strict=True):
         sales(employee, code, actual=actual, target="100000")
-    job = period_close_request(code=code)
+    job = close_period(code)
     job.refresh_from_db()
     assert job.status == CloseJob.Status.DONE
     return code

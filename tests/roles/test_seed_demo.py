@@ -1,4 +1,4 @@
-"""manage.py seed_demo and the roles.demo service behind it."""
+"""manage.py seed_demo and the demo.services service behind it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from appraisals.models import Metric, MetricValue, Period, PolicyVersion, Scorecard
 from appraisals.periods import PeriodRef
-from roles.demo import DEMO_LOGINS, demo_org_size, demo_reset, demo_seed
+from demo.services import DEMO_LOGINS, demo_org_size, demo_reset, demo_seed
 from roles.models import Employee, Role
 from tests.factories import EmployeeFactory, UserFactory, period
 

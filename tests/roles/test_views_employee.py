@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from appraisals.models import KpiDefinition, Metric, MetricValue, Period
 from appraisals.ratings import RatingRefused, rating_quarters
+from pages.person import kpi_explanation, person_page
 from rewards.models import RewardSuggestion
 from roles.models import Employee
-from roles.selectors import kpi_explanation, person_page
 from tests.roles.person_fixtures import (
     hr_user,
     login,
@@ -361,7 +361,7 @@ def test_a_refusal_from_the_service_shows_on_the_form(client, org, monkeypatch):
     def refuse(**kwargs):
         raise RatingRefused(f"{current} is being closed; its ratings can no longer change.", field="quarter")
 
-    monkeypatch.setattr("roles.views.ratings_enter", refuse)
+    monkeypatch.setattr("pages.views.person.ratings_enter", refuse)
     client.force_login(org.s01.user)
 
     response = client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "4"})

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from appraisals.models import Period
 from appraisals.periods import PeriodRef
+from pages.person import my_page
 from rewards.models import RewardSuggestion
 from roles.models import Employee
-from roles.selectors import my_page
 from tests.roles.person_fixtures import closed, hr_user, login, make_org, reward, sales, scorecard, set_status
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from appraisals.periods import MONTH, PeriodCodeError, PeriodRef
-from roles.demo import DemoSeedError, demo_seed
+from demo.services import DemoSeedError, demo_seed
 
 
 def _month(value: str) -> PeriodRef:

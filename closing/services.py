@@ -1,6 +1,6 @@
 """The period-end job (POLICY.md §3, §5, §6): claim, score the tree bottom-up in chunks, finalize.
 
-A close runs as Celery tasks (appraisals/tasks.py), each calling one service here:
+A close runs as Celery tasks (closing/tasks.py), each calling one service here:
 
 1. ``period_close_request`` checks the preconditions, claims the period with a conditional
    update (open → closing) and queues the job.
@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -32,12 +32,16 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from appraisals import scoring
-from appraisals.models import CloseJob, KpiScore, Period, PeriodEvent, Scorecard
+from appraisals.models import Period, PeriodEvent, Scorecard
 from appraisals.periods import MONTH, PeriodCodeError, PeriodRef
 from appraisals.selectors import NoPolicyError, chunk_inputs, engine_policy, org_nodes, policy_version_for
+from appraisals.services import scorecards_discard, scorecards_write
+from closing.models import CloseJob
+from rewards import services as reward_services
 from rewards.models import RewardSuggestion
+from rewards.services import suggestions_discard_pending
 from roles.models import Employee
-from sales_perf.bulk import execute, insert_rows, next_ids
+from sales_perf.bulk import execute
 
 logger = logging.getLogger(__name__)
 
@@ -84,9 +88,9 @@ def close_problems(period: Period) -> list[str]:
 
 
 def period_close_request(*, code: str, user=None, scheduled: bool = False) -> CloseJob:
-    """Claim a period for closing and queue the job; raises ``CloseRefused`` with the reason."""
-    from appraisals.tasks import close_period_start  # tasks import this module
+    """Claim a period for closing and create its job; raises ``CloseRefused`` with the reason.
 
+    The caller starts the job (``closing.tasks.close_period_start.delay_on_commit(job.pk)``)."""
     period = period_for_code(code)
     problems = close_problems(period)
     if problems:
@@ -107,13 +111,6 @@ def period_close_request(*, code: str, user=None, scheduled: bool = False) -> Cl
         PeriodEvent.objects.create(
             period=period, action=PeriodEvent.Action.CLOSE_REQUESTED, actor=user, details={"scheduled": scheduled}
         )
-        if not _runs_in_process():
-            # A worker must see the claimed period and the job row: send only after commit.
-            transaction.on_commit(lambda: close_period_start.delay(job.pk))
-    if _runs_in_process():
-        # In-process Celery: run the job now, on this connection, so the caller gets it done
-        # (or gets its failure) even inside an outer transaction.
-        close_period_start.delay(job.pk)
     return job
 
 
@@ -136,12 +133,6 @@ def close_job_wait(
             on_progress(job)
             last = progress
         time.sleep(poll)
-
-
-def _runs_in_process() -> bool:
-    from sales_perf.celery import app
-
-    return bool(app.conf.task_always_eager)
 
 
 @dataclass(frozen=True)
@@ -179,17 +170,9 @@ def period_close_plan(*, job_id: int, chunk_size: int | None = None) -> ClosePla
 
 def _discard_results(period: Period) -> None:
     """Remove a period's scorecards (with their KPI rows) and undecided suggestions; decided rewards
-    are kept. Three statements whatever the size."""
-    execute(
-        "DELETE FROM appraisals_kpiscore WHERE scorecard_id IN "
-        "(SELECT id FROM appraisals_scorecard WHERE period_id = %s)",
-        [period.pk],
-    )
-    execute("DELETE FROM appraisals_scorecard WHERE period_id = %s", [period.pk])
-    execute(
-        "DELETE FROM rewards_rewardsuggestion WHERE period_id = %s AND status = %s",
-        [period.pk, RewardSuggestion.Status.PENDING],
-    )
+    are kept. A few statements whatever the size."""
+    scorecards_discard(period_id=period.pk)
+    suggestions_discard_pending(period_id=period.pk)
 
 
 @dataclass(frozen=True)
@@ -243,8 +226,16 @@ def period_close_chunk(*, job_id: int, employee_ids: Sequence[int], level: int =
                     if reward.code not in flags
                 )
             now = timezone.now()
-            _write_scorecards(period, version.pk, results, inputs.reports_to_nos, now)
-            written_rewards = _write_rewards(period, version.pk, employee_ids, rewards, now)
+            scorecards_write(
+                period_id=period.pk,
+                version_id=version.pk,
+                results=results,
+                reports_to_nos=inputs.reports_to_nos,
+                now=now,
+            )
+            written_rewards = reward_services.suggestions_write(
+                period_id=period.pk, version_id=version.pk, employee_ids=employee_ids, rewards=rewards, now=now
+            )
             CloseJob.objects.filter(pk=job_id).update(steps_done=F("steps_done") + 1)
     except IntegrityError as exc:
         if not _is_duplicate_scorecard(exc):
@@ -257,107 +248,6 @@ def period_close_chunk(*, job_id: int, employee_ids: Sequence[int], level: int =
 def _is_duplicate_scorecard(exc: IntegrityError) -> bool:
     text = str(exc)
     return "scorecard_unique_employee_period" in text or "appraisals_scorecard.employee_id" in text
-
-
-def _write_scorecards(
-    period: Period,
-    version_id: int,
-    results: list[scoring.ScorecardResult],
-    reports_to_nos: dict[int, str],
-    now: datetime,
-) -> None:
-    ids = next_ids(Scorecard, len(results))
-    insert_rows(
-        Scorecard,
-        [
-            "id",
-            "employee_id",
-            "period_id",
-            "policy_version_id",
-            "role",
-            "reports_to",
-            "composite",
-            "band",
-            "missing_kpis",
-            "development_kpis",
-            "created_at",
-        ],
-        [
-            (
-                pk,
-                r.key,
-                period.pk,
-                version_id,
-                r.role,
-                reports_to_nos.get(r.key, ""),
-                r.composite,
-                r.band,
-                ";".join(r.missing_kpis),
-                ";".join(r.development_kpis),
-                now,
-            )
-            for pk, r in zip(ids, results, strict=True)
-        ],
-    )
-    insert_rows(
-        KpiScore,
-        ["scorecard_id", "code", "weight", "target", "value", "score", "inputs"],
-        (
-            (pk, k.code, k.weight, k.target, _value(k.value), k.score, dict(k.inputs))
-            for pk, r in zip(ids, results, strict=True)
-            for k in r.kpis
-        ),
-    )
-
-
-def _value(value):
-    return None if value is None else value.quantize(scoring.VALUE_QUANTUM)
-
-
-def _write_rewards(
-    period: Period,
-    version_id: int,
-    employee_ids: Sequence[int],
-    rewards: list[scoring.RewardResult],
-    now: datetime,
-) -> int:
-    """Insert new suggestions; a reward HR already decided is kept, and a different amount is
-    only recorded beside it (``recomputed_amount``) for HR to see."""
-    decided = {
-        (s.employee_id, s.code): s
-        for s in RewardSuggestion.objects.filter(period=period, employee_id__in=employee_ids).exclude(
-            status=RewardSuggestion.Status.PENDING
-        )
-    }
-    fresh = []
-    changed = []
-    seen = set()
-    for reward in rewards:
-        key = (reward.key, reward.code)
-        seen.add(key)
-        existing = decided.get(key)
-        if existing is None:
-            fresh.append(reward)
-            continue
-        recomputed = reward.amount if reward.amount != existing.amount else None
-        if existing.recomputed_amount != recomputed:
-            existing.recomputed_amount = recomputed
-            existing.recomputed_at = now
-            changed.append(existing)
-    for key, existing in decided.items():
-        # Decided cash that the close no longer suggests: show HR it would now be 0.00.
-        if key not in seen and existing.amount is not None and existing.recomputed_amount != 0:
-            existing.recomputed_amount = 0
-            existing.recomputed_at = now
-            changed.append(existing)
-    if changed:
-        RewardSuggestion.objects.bulk_update(changed, ["recomputed_amount", "recomputed_at"], batch_size=2000)
-    insert_rows(
-        RewardSuggestion,
-        ["employee_id", "period_id", "code", "amount", "details", "policy_version_id", "status", "created_at"],
-        ((r.key, period.pk, r.code, r.amount, dict(r.details), version_id, "pending", now) for r in fresh),
-    )
-    return len(fresh)
 
 
 def period_close_finalize(*, job_id: int) -> dict:

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from appraisals.ratings import RatingRefused, can_rate, rating_options, ratings_enter
+from pages.forms.person import RatingsForm
+from pages.person import my_page, person_page
 from roles.access import HR, LEAD, REP, get_employee_for_user, require_audience, viewer_employee
-from roles.forms import RatingsForm
-from roles.selectors import my_page, person_page
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from appraisals.models import BandDefinition, KpiDefinition, Period, PolicyVersion
+from appraisals.models import BandDefinition, KpiDefinition, Period, PolicyVersion, RewardRule
 from appraisals.periods import MONTH, PeriodCodeError, PeriodRef
 from appraisals.policy import (
     KpiFigures,
@@ -24,7 +24,7 @@ from appraisals.policy import (
     effective_from_problems,
     preview_periods,
 )
-from rewards.models import RewardRule, RewardSuggestion
+from rewards.models import RewardSuggestion
 from sales_perf.exports import FORMATS
 
 SMALL_INPUT = {"class": "form-control form-control-sm text-end", "inputmode": "decimal"}

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from appraisals.closing import period_due_for_auto_close
+from closing.services import period_due_for_auto_close
 
 
 class Command(BaseCommand):

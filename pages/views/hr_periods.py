@@ -20,11 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from appraisals import closing
 from appraisals.exports import ExportRefused, scorecard_export
-from appraisals.hr_forms import ClosePeriodForm, ImportForm, PeriodFilterForm, ReopenForm
-from appraisals.models import CloseJob, Metric, Period, PeriodEvent, Scorecard
+from appraisals.models import Metric, Period, PeriodEvent, Scorecard
 from appraisals.services import METRIC_COLUMNS, metrics_import
+from closing import services as closing
+from closing.models import CloseJob
+from closing.tasks import close_period_enqueue
+from pages.forms.hr_periods import ClosePeriodForm, ImportForm, PeriodFilterForm, ReopenForm
 from rewards.models import RewardSuggestion
 from roles.access import HR, require_audience
 from roles.services import EMPLOYEE_COLUMNS, employees_import
@@ -205,7 +207,7 @@ def period_close(request, code: str):
 def _close(request, code: str, *, fallback: str):
     requested_at = timezone.now()
     try:
-        job = closing.period_close_request(code=code, user=request.user)
+        job = close_period_enqueue(code=code, user=request.user)
     except closing.CloseRefused as exc:
         messages.error(request, str(exc))
         return redirect(_back(request, fallback))

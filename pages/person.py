@@ -18,9 +18,18 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from appraisals.models import BandDefinition, KpiDefinition, KpiScore, Metric, MetricValue, Period, Scorecard
+from appraisals.models import (
+    BandDefinition,
+    KpiDefinition,
+    KpiScore,
+    Metric,
+    MetricValue,
+    Period,
+    RewardRule,
+    Scorecard,
+)
 from appraisals.periods import MONTH, QUARTER, YEAR, PeriodRef
-from rewards.models import RewardRule, RewardSuggestion
+from rewards.models import RewardSuggestion
 from roles.access import unit_ids_sql
 from roles.models import Duty, Employee, Role
 

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from appraisals import closing
-from appraisals.models import CloseJob
+from closing import services as closing
+from closing.models import CloseJob
+from closing.tasks import close_period_enqueue
 
 
 class Command(BaseCommand):
@@ -13,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, period: str, timeout: int, **options):
         try:
-            job = closing.period_close_request(code=period)
+            job = close_period_enqueue(code=period)
         except closing.CloseRefused as exc:
             raise CommandError(str(exc)) from None
         except Exception as exc:

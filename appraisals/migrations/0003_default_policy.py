@@ -277,9 +277,9 @@ def load(apps, schema_editor):
     KpiDefinition = apps.get_model("appraisals", "KpiDefinition")
     BandDefinition = apps.get_model("appraisals", "BandDefinition")
     Role = apps.get_model("roles", "Role")
-    RewardRule = apps.get_model("rewards", "RewardRule")
-    BandMultiplier = apps.get_model("rewards", "BandMultiplier")
-    CommissionTier = apps.get_model("rewards", "CommissionTier")
+    RewardRule = apps.get_model("appraisals", "RewardRule")
+    BandMultiplier = apps.get_model("appraisals", "BandMultiplier")
+    CommissionTier = apps.get_model("appraisals", "CommissionTier")
 
     if PolicyVersion.objects.filter(effective_from=EFFECTIVE_FROM).exists():
         return
@@ -342,7 +342,6 @@ def unload(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rewards", "0001_initial"),
         ("appraisals", "0002_metric_catalogue"),
         ("roles", "0002_default_roles_and_duties"),
     ]

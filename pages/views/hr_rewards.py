@@ -24,8 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from appraisals.closing import close_problems
-from appraisals.models import BandDefinition, Period, PolicyVersion
+from appraisals.models import BandDefinition, Period, PolicyVersion, RewardRule
 from appraisals.periods import MONTH, PeriodRef
 from appraisals.policy import (
     PolicyRefused,
@@ -38,8 +37,9 @@ from appraisals.policy import (
     policy_versions,
 )
 from appraisals.selectors import NoPolicyError, policy_version_for
-from rewards.forms import DownloadForm, PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
-from rewards.models import RewardRule, RewardSuggestion
+from closing.services import close_problems
+from pages.forms.hr_rewards import DownloadForm, PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
+from rewards.models import RewardSuggestion
 from rewards.selectors import BONUS_LIST_COLUMNS, BonusRow, bonus_list
 from rewards.services import DecisionRefused, reward_accept_recomputed, rewards_decide
 from roles.access import HR, require_audience

@@ -5,8 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from appraisals.exports import scorecard_export
-from appraisals.forms import TeamExportForm, TeamFilterForm
-from appraisals.team import team_page, team_scorecards
+from pages.forms.team import TeamExportForm, TeamFilterForm
+from pages.team import team_page, team_scorecards
 from roles.access import HR, LEAD, require_audience
 from sales_perf.exports import render as render_table
 

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils import timezone
 
-from appraisals import closing
+from closing import services as closing
+from closing.models import CloseJob
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,15 @@ def _run(task, job_id: int, service):
                 continue
             closing.period_close_fail(job_id=job_id, reason=f"{type(exc).__name__}: {exc}")
             raise
+
+
+def close_period_enqueue(*, code: str, user=None, scheduled: bool = False) -> CloseJob:
+    """What every caller of a close runs: claim the period (``CloseRefused`` if it cannot close)
+    and start the job once that claim is committed. In-process Celery runs the whole job there
+    and then (inside no transaction, that is at once)."""
+    job = closing.period_close_request(code=code, user=user, scheduled=scheduled)
+    close_period_start.delay_on_commit(job.pk)
+    return job
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
@@ -75,7 +85,7 @@ def auto_close_periods() -> str | None:
     if code is None:
         return None
     try:
-        closing.period_close_request(code=code, scheduled=True)
+        close_period_enqueue(code=code, scheduled=True)
     except (closing.CloseRefused, DatabaseError) as exc:
         # The refusal is recorded on the period's history by the service.
         logger.warning("scheduled close of %s refused: %s", code, exc)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from appraisals import closing
+from closing import services as closing
 
 
 class Command(BaseCommand):

@@ -172,8 +172,9 @@ class Command(BaseCommand):
         return json.loads(completed.stdout.strip().splitlines()[-1])
 
     def _measure(self, code: str) -> None:
-        from appraisals.closing import close_job_wait, period_close_request
-        from appraisals.models import CloseJob
+        from closing.models import CloseJob
+        from closing.services import close_job_wait
+        from closing.tasks import close_period_enqueue
 
         queries = 0
 
@@ -184,7 +185,7 @@ class Command(BaseCommand):
 
         with connection.execute_wrapper(count):
             started = time.perf_counter()
-            job = close_job_wait(job=period_close_request(code=code), timeout=3600, poll=0.1)
+            job = close_job_wait(job=close_period_enqueue(code=code), timeout=3600, poll=0.1)
             seconds = time.perf_counter() - started
         if job.status == CloseJob.Status.FAILED:
             raise CommandError(job.message)

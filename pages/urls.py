@@ -1,0 +1,48 @@
+"""Every page of the app: the people's pages, the team page and the HR console (namespace "hr")."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+
+from pages.views import home, hr_periods, hr_rewards, person, team
+
+# A period code (POLICY.md §3): YYYY-MM, YYYY-Qn or YYYY. Anything else is not a page (404).
+PERIOD = r"(?P<code>\d{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?)"
+
+hr_patterns = [
+    path("", hr_rewards.hr_home, name="home"),
+    path("rewards/", hr_rewards.rewards, name="rewards"),
+    path("rewards/decide/", hr_rewards.rewards_decide_view, name="rewards_decide"),
+    path(
+        "rewards/<int:pk>/accept-recomputed/",
+        hr_rewards.reward_accept_recomputed_view,
+        name="reward_accept_recomputed",
+    ),
+    path("bonus/<int:year>/", hr_rewards.bonus_list_page, name="bonus_list"),
+    path("bonus/<int:year>/download/", hr_rewards.bonus_list_download, name="bonus_list_download"),
+    path("policy/", hr_rewards.policies, name="policies"),
+    path("policy/<int:pk>/", hr_rewards.policy_detail, name="policy_detail"),
+    path("policy/<int:pk>/copy/", hr_rewards.policy_new, name="policy_new"),
+    path("policy/<int:pk>/edit/", hr_rewards.policy_edit, name="policy_edit"),
+    path("policy/<int:pk>/delete/", hr_rewards.policy_delete, name="policy_delete"),
+    path("policy/<int:pk>/preview/", hr_rewards.policy_preview_page, name="policy_preview"),
+    path("imports/", hr_periods.imports, name="imports"),
+    path("periods/", hr_periods.periods, name="periods"),
+    re_path(rf"^periods/{PERIOD}/$", hr_periods.period_detail, name="period_detail"),
+    re_path(rf"^periods/{PERIOD}/close/$", hr_periods.period_close, name="period_close"),
+    re_path(rf"^periods/{PERIOD}/reopen/$", hr_periods.period_reopen, name="period_reopen"),
+    re_path(rf"^periods/{PERIOD}/export/$", hr_periods.period_export, name="period_export"),
+    path("jobs/<int:job_id>/", hr_periods.job, name="job"),
+]
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz/", home.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("me/", person.me, name="me"),
+    path("employees/<str:employee_no>/", person.employee_detail, name="employee_detail"),
+    path("employees/<str:employee_no>/ratings/", person.employee_ratings, name="employee_ratings"),
+    path("team/", team.team, name="team"),
+    path("team/export/", team.team_export, name="team_export"),
+    path("hr/", include((hr_patterns, "hr"))),
+]
