@@ -1,7 +1,7 @@
 """Strict environment reading on top of django-environ: a bad value stops start-up with an
 ImproperlyConfigured message that names the variable.
 
-django-environ does the parsing (casts, comma lists, DATABASE_URL); this layer only
+django-environ does the parsing (casts, comma lists, DATABASE_URL and EMAIL_URL); this layer only
 refuses what django-environ would let through or report without the variable's name: booleans
 other than 1/0, true/false, yes/no, on/off; integers outside their bounds; URL schemes we don't run.
 
@@ -76,3 +76,23 @@ class StrictEnv(django_environ.Env):
         if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
             raise ImproperlyConfigured(f"{var} names no database")
         return config
+
+    def email_url(self, var: str = "EMAIL_URL", default: str = "consolemail://") -> dict:
+        """EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... for the settings module; parts the URL leaves
+        out keep Django's defaults. smtps:// and smtp+tls:// turn on STARTTLS, smtp+ssl:// SSL.
+        ?options are refused: django-environ would drop most of them and set the rest as strings
+        (`?email_use_tls=False` would turn TLS on)."""
+        url = self.ENVIRON.get(var, "") or default
+        scheme = url.split(":", 1)[0]
+        if scheme not in self.EMAIL_SCHEMES or not url.startswith(f"{scheme}://"):
+            schemes = [f"{name}://" for name in self.EMAIL_SCHEMES]
+            raise ImproperlyConfigured(
+                f"{var} must start with {', '.join(schemes[:-1])} or {schemes[-1]} (got {scheme!r})"
+            )
+        try:
+            config = self.email_url_config(url)
+        except Exception as exc:
+            raise ImproperlyConfigured(f"{var} could not be parsed: {exc}") from None
+        if "OPTIONS" in config:
+            raise ImproperlyConfigured(f"{var} takes no ?options (use smtps://, smtp+tls:// or smtp+ssl:// for TLS)")
+        return {name: value for name, value in config.items() if value not in (None, "")}

@@ -114,6 +114,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Mail (nothing sends any yet): EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... from one URL, printed
+# to the console by default; what the URL leaves out keeps Django's default.
+globals().update(env.email_url("EMAIL_URL", "consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", "sales-perf@localhost")
+
 # Languages: English and Simplified Chinese; the browser's language picks by default.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]

@@ -152,6 +152,56 @@ def test_parse_database_url_refuses_a_bad_port_naming_the_variable() -> None:
         parse_database_url("postgres://sales@db.internal:port/sales_perf")
 
 
+# --- StrictEnv.email_url ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environ", [{}, {"EMAIL_URL": ""}, {"EMAIL_URL": "consolemail://"}])
+def test_email_url_defaults_to_the_console(environ: dict[str, str]) -> None:
+    assert StrictEnv(environ).email_url("EMAIL_URL", "consolemail://") == {
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"
+    }
+
+
+def test_email_url_smtp_with_percent_encoded_password() -> None:
+    config = StrictEnv({"EMAIL_URL": "smtp+tls://mailer:p%40ss@mail.example.com:587"}).email_url()
+
+    assert config == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "mail.example.com",
+        "EMAIL_PORT": 587,
+        "EMAIL_HOST_USER": "mailer",
+        "EMAIL_HOST_PASSWORD": "p@ss",
+        "EMAIL_USE_TLS": True,
+    }
+
+
+def test_email_url_smtp_ssl_leaves_out_what_the_url_does_not_say() -> None:
+    config = StrictEnv({"EMAIL_URL": "smtp+ssl://mail.example.com"}).email_url()
+
+    assert config == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "mail.example.com",
+        "EMAIL_USE_SSL": True,
+    }
+
+
+@pytest.mark.parametrize("url", ["pigeon://loft", "mail.example.com", "smtp:mail.example.com"])
+def test_email_url_refuses_other_schemes_naming_the_variable(url: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL must start with smtp://"):
+        StrictEnv({"EMAIL_URL": url}).email_url()
+
+
+def test_email_url_refuses_a_bad_port_naming_the_variable() -> None:
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL could not be parsed"):
+        StrictEnv({"EMAIL_URL": "smtp://mail.example.com:port"}).email_url()
+
+
+@pytest.mark.parametrize("query", ["email_use_tls=False", "timeout=10"])
+def test_email_url_refuses_options_naming_the_variable(query: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL takes no"):
+        StrictEnv({"EMAIL_URL": f"smtp://mail.example.com?{query}"}).email_url()
+
+
 # --- the settings module in a fresh interpreter -------------------------------------------------
 
 PRINT_SETTINGS = """
@@ -182,6 +232,14 @@ print(json.dumps({
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
     "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
+    "EMAIL_BACKEND": settings.EMAIL_BACKEND,
+    "EMAIL_HOST": settings.EMAIL_HOST,
+    "EMAIL_PORT": settings.EMAIL_PORT,
+    "EMAIL_HOST_USER": settings.EMAIL_HOST_USER,
+    "EMAIL_HOST_PASSWORD": settings.EMAIL_HOST_PASSWORD,
+    "EMAIL_USE_TLS": settings.EMAIL_USE_TLS,
+    "EMAIL_USE_SSL": settings.EMAIL_USE_SSL,
+    "DEFAULT_FROM_EMAIL": settings.DEFAULT_FROM_EMAIL,
 }))
 """
 
@@ -235,6 +293,33 @@ def test_defaults_of_the_other_variables() -> None:
     assert loaded["SALES_PERF_CURRENCY"] == "CNY"
     assert loaded["SALES_PERF_AUTO_CLOSE_DAYS"] == 5
     assert loaded["SALES_PERF_CLOSE_CHUNK_SIZE"] == 20000
+    assert loaded["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert loaded["DEFAULT_FROM_EMAIL"] == "sales-perf@localhost"
+
+
+def test_email_url_and_from_address_reach_the_settings() -> None:
+    loaded = load_settings(
+        EMAIL_URL="smtps://mailer:p%40ss@mail.example.com:587", DJANGO_DEFAULT_FROM_EMAIL="hr@example.com"
+    )
+
+    assert loaded["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert loaded["EMAIL_HOST"] == "mail.example.com"
+    assert loaded["EMAIL_PORT"] == 587
+    assert loaded["EMAIL_HOST_USER"] == "mailer"
+    assert loaded["EMAIL_HOST_PASSWORD"] == "p@ss"
+    assert loaded["EMAIL_USE_TLS"] is True
+    assert loaded["EMAIL_USE_SSL"] is False
+    assert loaded["DEFAULT_FROM_EMAIL"] == "hr@example.com"
+
+
+def test_email_url_without_port_or_login_keeps_django_defaults() -> None:
+    loaded = load_settings(EMAIL_URL="smtp://mail.example.com")
+
+    assert loaded["EMAIL_HOST"] == "mail.example.com"
+    assert loaded["EMAIL_PORT"] == 25
+    assert loaded["EMAIL_HOST_USER"] == ""
+    assert loaded["EMAIL_HOST_PASSWORD"] == ""
+    assert loaded["EMAIL_USE_TLS"] is False
 
 
 def test_variables_reach_the_settings() -> None:
@@ -340,6 +425,9 @@ POSTGRES = {"DATABASE_URL": "postgres://sales@db.internal:5432/sales_perf"}
         ({"SALES_PERF_AUTO_CLOSE_DAYS": "61"}, "SALES_PERF_AUTO_CLOSE_DAYS=61 is above the maximum 60"),
         ({"SALES_PERF_AUTO_CLOSE_DAYS": "five"}, "SALES_PERF_AUTO_CLOSE_DAYS='five' is not an integer"),
         ({"SALES_PERF_CLOSE_CHUNK_SIZE": "99"}, "SALES_PERF_CLOSE_CHUNK_SIZE=99 is below the minimum 100"),
+        ({"EMAIL_URL": "pigeon://loft"}, "EMAIL_URL must start with smtp://"),
+        ({"EMAIL_URL": "smtp://mail.example.com:port"}, "EMAIL_URL could not be parsed"),
+        ({"EMAIL_URL": "smtp://mail.example.com?email_use_tls=False"}, "EMAIL_URL takes no ?options"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(env: dict[str, str], message: str) -> None:
