@@ -113,6 +113,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A login lasts this many hours (default: a working day).
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_HOURS", 8, minimum=1, maximum=720) * 60 * 60
 
 # Mail (nothing sends any yet): EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... from one URL, printed
 # to the console by default; what the URL leaves out keeps Django's default.

@@ -240,6 +240,7 @@ print(json.dumps({
     "EMAIL_USE_TLS": settings.EMAIL_USE_TLS,
     "EMAIL_USE_SSL": settings.EMAIL_USE_SSL,
     "DEFAULT_FROM_EMAIL": settings.DEFAULT_FROM_EMAIL,
+    "SESSION_COOKIE_AGE": settings.SESSION_COOKIE_AGE,
 }))
 """
 
@@ -295,6 +296,12 @@ def test_defaults_of_the_other_variables() -> None:
     assert loaded["SALES_PERF_CLOSE_CHUNK_SIZE"] == 20000
     assert loaded["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
     assert loaded["DEFAULT_FROM_EMAIL"] == "sales-perf@localhost"
+    assert loaded["SESSION_COOKIE_AGE"] == 8 * 60 * 60
+
+
+@pytest.mark.parametrize("hours", [1, 24, 720])
+def test_session_hours_set_the_session_cookie_age(hours: int) -> None:
+    assert load_settings(DJANGO_SESSION_HOURS=str(hours))["SESSION_COOKIE_AGE"] == hours * 60 * 60
 
 
 def test_email_url_and_from_address_reach_the_settings() -> None:
@@ -425,6 +432,9 @@ POSTGRES = {"DATABASE_URL": "postgres://sales@db.internal:5432/sales_perf"}
         ({"SALES_PERF_AUTO_CLOSE_DAYS": "61"}, "SALES_PERF_AUTO_CLOSE_DAYS=61 is above the maximum 60"),
         ({"SALES_PERF_AUTO_CLOSE_DAYS": "five"}, "SALES_PERF_AUTO_CLOSE_DAYS='five' is not an integer"),
         ({"SALES_PERF_CLOSE_CHUNK_SIZE": "99"}, "SALES_PERF_CLOSE_CHUNK_SIZE=99 is below the minimum 100"),
+        ({"DJANGO_SESSION_HOURS": "0"}, "DJANGO_SESSION_HOURS=0 is below the minimum 1"),
+        ({"DJANGO_SESSION_HOURS": "721"}, "DJANGO_SESSION_HOURS=721 is above the maximum 720"),
+        ({"DJANGO_SESSION_HOURS": "8h"}, "DJANGO_SESSION_HOURS='8h' is not an integer"),
         ({"EMAIL_URL": "pigeon://loft"}, "EMAIL_URL must start with smtp://"),
         ({"EMAIL_URL": "smtp://mail.example.com:port"}, "EMAIL_URL could not be parsed"),
         ({"EMAIL_URL": "smtp://mail.example.com?email_use_tls=False"}, "EMAIL_URL takes no ?options"),
