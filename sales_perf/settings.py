@@ -12,13 +12,16 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from sales_perf.env import env_bool, env_int, env_list, env_str, parse_database_url
+from sales_perf.environment import StrictEnv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# django-environ, strict: a bad value raises ImproperlyConfigured naming the variable.
+env = StrictEnv()
 
-SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+DEBUG = env.bool("DJANGO_DEBUG", True)
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
@@ -26,10 +29,10 @@ if not SECRET_KEY:
 elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 random characters in production")
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG=0")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -87,16 +90,16 @@ TEMPLATES = [
 WSGI_APPLICATION = "sales_perf.wsgi.application"
 
 # Database: SQLite file by default, PostgreSQL when DATABASE_URL is set.
-DATABASE_URL = env_str("DATABASE_URL")
+DATABASE_URL = env.str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": parse_database_url(DATABASE_URL)}
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+    DATABASES = {"default": env.db_url("DATABASE_URL")}
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / env_str("SQLITE_NAME", "db.sqlite3"),
+            "NAME": BASE_DIR / env.str("SQLITE_NAME", "db.sqlite3"),
             "OPTIONS": {"timeout": 30},
         }
     }
@@ -113,6 +116,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A login lasts this many hours (default: a working day).
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_HOURS", 8, minimum=1, maximum=720) * 60 * 60
+
+# Mail (nothing sends any yet): EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... from one URL, printed
+# to the console by default; what the URL leaves out keeps Django's default.
+globals().update(env.email_url("EMAIL_URL", "consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", "sales-perf@localhost")
 
 # Languages: English and Simplified Chinese; the browser's language picks by default.
 LANGUAGE_CODE = "en"
@@ -120,7 +130,7 @@ LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["sales_perf.formats"]
 USE_I18N = True
-TIME_ZONE = env_str("DJANGO_TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = env.str("DJANGO_TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -141,18 +151,18 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Upload size: a metrics file of a large org is big; refuse anything absurd.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_UPLOAD_MAX_MB", 200, minimum=1) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_UPLOAD_MAX_MB", 200, minimum=1) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Product settings.
-SALES_PERF_CURRENCY = env_str("SALES_PERF_CURRENCY", "CNY")
+SALES_PERF_CURRENCY = env.str("SALES_PERF_CURRENCY", "CNY")
 # A month closes automatically this many days after it ends (0 disables automatic closes).
-SALES_PERF_AUTO_CLOSE_DAYS = env_int("SALES_PERF_AUTO_CLOSE_DAYS", 5, minimum=0, maximum=60)
+SALES_PERF_AUTO_CLOSE_DAYS = env.int("SALES_PERF_AUTO_CLOSE_DAYS", 5, minimum=0, maximum=60)
 # Employees per close task; more workers close faster.
-SALES_PERF_CLOSE_CHUNK_SIZE = env_int("SALES_PERF_CLOSE_CHUNK_SIZE", 20000, minimum=100)
+SALES_PERF_CLOSE_CHUNK_SIZE = env.int("SALES_PERF_CLOSE_CHUNK_SIZE", 20000, minimum=100)
 
 # Celery: in-process (eager) without a broker, real workers with CELERY_BROKER_URL.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 if CELERY_TASK_ALWAYS_EAGER:
     # Tasks run inside the calling process; nothing is sent anywhere.
@@ -160,7 +170,7 @@ if CELERY_TASK_ALWAYS_EAGER:
     CELERY_RESULT_BACKEND = "cache+memory://"
 else:
     # Chords (a close joins each tree level's chunks) need a result backend: Redis by default.
-    CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -177,8 +187,8 @@ if not CELERY_TASK_ALWAYS_EAGER and not CELERY_BROKER_URL.startswith(("redis://"
 # Production hardening (DJANGO_DEBUG=0); a TLS-terminating proxy sets X-Forwarded-Proto.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
@@ -192,7 +202,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", "INFO")},
     # Task success lines would drown command output when Celery runs in-process.
-    "loggers": {"celery.app.trace": {"level": env_str("CELERY_TRACE_LOG_LEVEL", "WARNING")}},
+    "loggers": {"celery.app.trace": {"level": env.str("CELERY_TRACE_LOG_LEVEL", "WARNING")}},
 }
