@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.test import TestCase
 
 from closing.models import CloseJob
 from closing.tasks import close_period_enqueue
+
+# The worked example of docs/policy.md: employees.csv, metrics.csv and the exports they imply.
+EXAMPLE_DIR = Path(__file__).resolve().parent / "data" / "example"
 
 
 def close_period(code: str, *, user=None, scheduled: bool = False) -> CloseJob:

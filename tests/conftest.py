@@ -2,6 +2,8 @@ import importlib
 
 import pytest
 
+from tests.builders import EXAMPLE_DIR
+
 # Reference data that data migrations load: roles and duties, the metric catalogue, the default policy.
 _DATA_MIGRATIONS = [
     "roles.migrations.0002_default_roles_and_duties",
@@ -47,17 +49,9 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture
-def shared_example_dir():
-    """The worked example of POLICY.md shipped beside the repository (../shared/spec/example)."""
-    import os
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "shared" / "spec" / "example"
-    if not path.is_dir():
-        if os.environ.get("CI") or os.environ.get("SALES_PERF_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"the worked example is missing: {path}")
-        pytest.skip("../shared/spec/example is not present")
-    return path
+def example_dir():
+    """The worked example of docs/policy.md: input files and the exports it implies."""
+    return EXAMPLE_DIR
 
 
 @pytest.fixture

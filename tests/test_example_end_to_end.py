@@ -27,12 +27,12 @@ def _export(*args) -> list[dict]:
 
 
 @pytest.fixture
-def closed_example_year(shared_example_dir):
-    call_command("import_employees", str(shared_example_dir / "employees.csv"), stdout=io.StringIO())
-    call_command("import_metrics", str(shared_example_dir / "metrics.csv"), stdout=io.StringIO(), stderr=io.StringIO())
+def closed_example_year(example_dir):
+    call_command("import_employees", str(example_dir / "employees.csv"), stdout=io.StringIO())
+    call_command("import_metrics", str(example_dir / "metrics.csv"), stdout=io.StringIO(), stderr=io.StringIO())
     for code in [*MONTHS, *QUARTERS, "2026"]:
         call_command("close_period", code, stdout=io.StringIO(), stderr=io.StringIO())
-    return shared_example_dir
+    return example_dir
 
 
 def test_every_exported_scorecard_value_matches_the_example(closed_example_year):

@@ -77,9 +77,9 @@ def stored(people) -> tuple[list[tuple], list[tuple]]:
 
 
 @pytest.fixture
-def example(shared_example_dir) -> ImportResult:
-    employees_import(source=shared_example_dir / "employees.csv", filename="employees.csv")
-    return metrics_import(source=shared_example_dir / "metrics.csv", filename="metrics.csv")
+def example(example_dir) -> ImportResult:
+    employees_import(source=example_dir / "employees.csv", filename="employees.csv")
+    return metrics_import(source=example_dir / "metrics.csv", filename="metrics.csv")
 
 
 def test_example_file_imports_390_values(example):
@@ -102,8 +102,8 @@ def test_example_file_creates_its_months_and_quarters_open(example):
     assert set(Period.objects.values_list("status", flat=True)) == {"open"}
 
 
-def test_example_reimport_replaces_every_value(example, shared_example_dir):
-    again = metrics_import(source=shared_example_dir / "metrics.csv", filename="metrics.csv")
+def test_example_reimport_replaces_every_value(example, example_dir):
+    again = metrics_import(source=example_dir / "metrics.csv", filename="metrics.csv")
 
     assert again == ImportResult(rows=390, created=0, updated=390)
     assert MetricValue.objects.count() == 390

@@ -1,4 +1,4 @@
-"""The worked example of POLICY.md (../shared/spec/example), run through the engine alone.
+"""The worked example of docs/policy.md (tests/data/example), run through the engine alone.
 
 Closes 2026-01 … 2026-12, then 2026-Q1 … 2026-Q4, then 2026, the way the period-end job
 does, and checks every figure of expected_scorecards.csv and expected_bonus_list_2026.csv
@@ -8,11 +8,9 @@ does, and checks every figure of expected_scorecards.csv and expected_bonus_list
 from __future__ import annotations
 
 import csv
-import os
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -26,12 +24,9 @@ from appraisals.scoring import (
     score_period,
 )
 from tests.appraisals.policy_fixtures import default_policy
+from tests.builders import EXAMPLE_DIR
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "spec" / "example"
-if not EXAMPLE.is_dir():
-    if os.environ.get("CI") or os.environ.get("SALES_PERF_REQUIRE_SERVICES") == "1":
-        raise RuntimeError(f"the worked example is missing: {EXAMPLE}")
-    pytest.skip(f"{EXAMPLE} is not present", allow_module_level=True)
+EXAMPLE = EXAMPLE_DIR
 
 CLOSE_ORDER = [f"2026-{month:02d}" for month in range(1, 13)] + [f"2026-Q{q}" for q in range(1, 5)] + ["2026"]
 

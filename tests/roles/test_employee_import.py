@@ -66,15 +66,15 @@ def stored_org() -> list[tuple]:
 # --- the worked example ------------------------------------------------------------------------
 
 
-def test_example_file_imports_seven_employees(shared_example_dir):
-    result = employees_import(source=shared_example_dir / "employees.csv", filename="employees.csv")
+def test_example_file_imports_seven_employees(example_dir):
+    result = employees_import(source=example_dir / "employees.csv", filename="employees.csv")
 
     assert result == ImportResult(rows=7, created=7, updated=0)
     assert Employee.objects.count() == 7
 
 
-def test_example_file_values_are_stored(shared_example_dir):
-    employees_import(source=shared_example_dir / "employees.csv", filename="employees.csv")
+def test_example_file_values_are_stored(example_dir):
+    employees_import(source=example_dir / "employees.csv", filename="employees.csv")
 
     stored = {row[0]: row for row in _org()}
     assert stored["R04"][1] == "=Hyperlink test"
