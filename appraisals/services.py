@@ -17,7 +17,7 @@ from appraisals import scoring
 from appraisals.models import KpiScore, Metric, MetricValue, Period, Scorecard
 from appraisals.periods import MONTH, QUARTER, PeriodCodeError, PeriodRef
 from roles.models import Employee
-from sales_perf.bulk import execute, insert_rows, next_ids
+from sales_perf.bulk import copy_from, execute, insert_rows, next_ids
 from sales_perf.tabular import (
     FILE_LEVEL,
     ErrorList,
@@ -435,7 +435,7 @@ def _metrics_copy_upsert(
             f"CREATE TEMP TABLE {staging} (employee_id bigint NOT NULL, period_code varchar(7) NOT NULL,"
             " metric_id varchar(40) NOT NULL, value numeric(18, 4) NOT NULL) ON COMMIT DROP"
         )
-        _copy_from(cursor, f"COPY {staging} (employee_id, period_code, metric_id, value) FROM STDIN", spool)
+        copy_from(staging, ["employee_id", "period_code", "metric_id", "value"], spool)
         cursor.execute(f"ANALYZE {staging}")
         # Every name in these statements comes from model meta; the only values are parameters.
         # The rows that will be updates are counted first, for the created/updated figures
@@ -468,16 +468,6 @@ def _metrics_copy_upsert(
     if written != valid:
         raise RuntimeError(f"metrics_import wrote {written} rows of {valid}")
     return valid - updated, updated
-
-
-def _copy_from(cursor, sql: str, spool: IO[str]) -> None:
-    raw = cursor.cursor
-    if hasattr(raw, "copy_expert"):  # psycopg2
-        raw.copy_expert(sql, spool, size=1 << 20)
-        return
-    with raw.copy(sql) as copy:  # psycopg 3
-        while chunk := spool.read(1 << 20):
-            copy.write(chunk)
 
 
 def _metrics_bulk_upsert(

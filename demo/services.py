@@ -19,17 +19,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import islice
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 
 from appraisals.models import Metric, MetricValue, Period
 from appraisals.periods import MONTH, PeriodRef
 from roles.models import Employee, Role
+from sales_perf.bulk import insert_rows
 
 DEMO_EMAIL_DOMAIN = "demo.example.com"
 HR_GROUP = "HR"
@@ -383,61 +383,12 @@ def _metric_rows(
             progress(f"metric values: {done:,}/{len(people):,} employees generated")
 
 
-class _LineStream:
-    """A read()-able file over an iterator of text lines, so COPY streams without building the data."""
-
-    def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
-        self._buffer = ""
-
-    def read(self, size: int = -1) -> str:
-        if size is None or size < 0:
-            data, self._buffer = self._buffer + "".join(self._lines), ""
-            return data
-        parts, length = [self._buffer], len(self._buffer)
-        for line in self._lines:
-            parts.append(line)
-            length += len(line)
-            if length >= size:
-                break
-        data = "".join(parts)
-        self._buffer = data[size:]
-        return data[:size]
+METRIC_VALUE_COLUMNS = ("employee_id", "period_id", "metric_id", "value", "entered_at")
 
 
 def _write_metric_values(rows: Iterable[tuple[int, int, str, str]], *, entered_at: dict[int, datetime]) -> int:
-    table = MetricValue._meta.db_table
-    quote = connection.ops.quote_name
-    columns = ", ".join(
-        quote(MetricValue._meta.get_field(name).column)
-        for name in ("employee", "period", "metric", "value", "entered_at")
-    )
-    written = 0
-    if connection.vendor == "postgresql":
-        stamps = {pk: at.isoformat() for pk, at in entered_at.items()}
-
-        def lines() -> Iterator[str]:
-            nonlocal written
-            for employee_id, period_id, metric, value in rows:
-                written += 1
-                yield f"{employee_id}\t{period_id}\t{metric}\t{value}\t{stamps[period_id]}\n"
-
-        with connection.cursor() as cursor:
-            # One statement for all rows: COPY is several times faster than multi-row INSERTs.
-            cursor.copy_expert(f"COPY {quote(table)} ({columns}) FROM STDIN", _LineStream(lines()), 1 << 16)
-        return written
-
-    stamps = {pk: connection.ops.adapt_datetimefield_value(at) for pk, at in entered_at.items()}
-    # Identifiers come from the model's _meta; every value is a parameter.
-    sql = f"INSERT INTO {quote(table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
-    iterator = iter(rows)
-    with connection.cursor() as cursor:
-        # bulk_create on SQLite stops at 999 parameters (166 rows) a statement; one prepared
-        # statement run over 50,000 rows at a time keeps the statement count flat.
-        while chunk := [(*row, stamps[row[1]]) for row in islice(iterator, 50_000)]:
-            cursor.executemany(sql, chunk)
-            written += len(chunk)
-    return written
+    """One COPY on PostgreSQL (several times faster than multi-row INSERTs), batches on SQLite."""
+    return insert_rows(MetricValue, METRIC_VALUE_COLUMNS, ((*row, entered_at[row[1]]) for row in rows))
 
 
 # --- logins -----------------------------------------------------------------------------------

@@ -1,15 +1,25 @@
-"""Bulk writes and id-list queries that work on PostgreSQL (fast path) and SQLite."""
+"""Bulk writes and id-list queries that work on PostgreSQL (fast path) and SQLite.
+
+The one COPY writer of the project: ``copy_from`` streams text in PostgreSQL's COPY format
+through psycopg2 (``copy_expert``) or psycopg 3 (``cursor.copy``); ``insert_rows`` turns
+Python rows into that text on the fly (COPY on PostgreSQL, ``executemany`` in batches on
+SQLite), so neither the close, the imports nor the demo ever hold all their rows as text.
+"""
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
+from typing import IO
 
 from django.db import connection
 from django.db.models import Model
+
+COPY_CHUNK = 1 << 20  # characters handed to the driver at a time
+SQLITE_BATCH = 50_000  # rows per executemany: one prepared statement, flat statement count
 
 
 def is_postgres() -> bool:
@@ -28,7 +38,7 @@ def id_list_sql(column: str, ids: Sequence[int]) -> tuple[str, list]:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_value(value) -> str:
+def copy_value(value) -> str:
     """One field of PostgreSQL's COPY text format."""
     if value is None:
         return r"\N"
@@ -44,24 +54,73 @@ def _copy_value(value) -> str:
     return value.translate(_COPY_ESCAPES)
 
 
-def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Insert rows with PostgreSQL COPY (text format); ``columns`` are database column names."""
-    buffer = io.StringIO()
-    count = 0
-    for row in rows:
-        buffer.write("\t".join(_copy_value(value) for value in row))
-        buffer.write("\n")
-        count += 1
-    if not count:
-        return 0
-    buffer.seek(0)
-    table = connection.ops.quote_name(model._meta.db_table)
-    column_sql = ", ".join(connection.ops.quote_name(column) for column in columns)
-    # The raw cursor's copy_expert bypasses Django's error translation: restore it, so a unique
-    # violation arrives as django.db.IntegrityError like any other write's.
+class LineStream:
+    """A read()-able text file over an iterator of lines, so COPY streams without building the data."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self._buffer = ""
+
+    def read(self, size: int = -1) -> str:
+        if size is None or size < 0:
+            data, self._buffer = self._buffer + "".join(self._lines), ""
+            return data
+        parts, length = [self._buffer], len(self._buffer)
+        for line in self._lines:
+            parts.append(line)
+            length += len(line)
+            if length >= size:
+                break
+        data = "".join(parts)
+        self._buffer = data[size:]
+        return data[:size]
+
+
+def copy_from(table: str, columns: Sequence[str], stream: IO[str] | LineStream) -> None:
+    """``COPY table (columns) FROM STDIN`` with the text of ``stream`` (PostgreSQL only).
+
+    Names are quoted here; the raw cursor bypasses Django's error translation, so it is restored
+    and a unique violation arrives as ``django.db.IntegrityError`` like any other write's."""
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(table)} ({', '.join(quote(column) for column in columns)}) FROM STDIN"
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.copy_expert(f"COPY {table} ({column_sql}) FROM STDIN", buffer)
-    return count
+        raw = cursor.cursor
+        if hasattr(raw, "copy_expert"):  # psycopg2
+            raw.copy_expert(sql, stream, size=COPY_CHUNK)
+            return
+        with raw.copy(sql) as copy:  # psycopg 3
+            while chunk := stream.read(COPY_CHUNK):
+                copy.write(chunk)
+
+
+def copy_lines(rows: Iterable[Sequence], counter: list[int]) -> Iterator[str]:
+    """COPY text lines of ``rows``; ``counter[0]`` counts them as they stream."""
+    for row in rows:
+        counter[0] += 1
+        yield "\t".join(map(copy_value, row)) + "\n"
+
+
+def insert_rows(model: type[Model] | str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Insert many rows (``columns`` are database column names) in a fixed number of statements:
+    one COPY on PostgreSQL, ``executemany`` batches elsewhere. ``model`` may be a table name."""
+    table = model if isinstance(model, str) else model._meta.db_table
+    if is_postgres():
+        counter = [0]
+        copy_from(table, columns, LineStream(copy_lines(rows, counter)))
+        return counter[0]
+    quote = connection.ops.quote_name
+    # Identifiers come from model meta; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    written = 0
+    iterator = iter(rows)
+    with connection.cursor() as cursor:
+        while batch := [[_sqlite_value(value) for value in row] for row in islice(iterator, SQLITE_BATCH)]:
+            cursor.executemany(sql, batch)
+            written += len(batch)
+    return written
 
 
 def next_ids(model: type[Model], count: int) -> list[int]:
@@ -83,25 +142,6 @@ def next_ids(model: type[Model], count: int) -> list[int]:
         cursor.execute(f"SELECT COALESCE(MAX({quoted(pk)}), 0) FROM {quoted(table)}")
         start = cursor.fetchone()[0] + 1
         return list(range(start, start + count))
-
-
-def insert_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Insert many rows in one statement round: COPY on PostgreSQL, ``executemany`` elsewhere.
-
-    Either way the number of queries does not depend on the number of rows."""
-    if is_postgres():
-        return copy_rows(model, columns, rows)
-    prepared = [[_sqlite_value(value) for value in row] for row in rows]
-    if not prepared:
-        return 0
-    quoted = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quoted(model._meta.db_table)} ({', '.join(quoted(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
-    return len(prepared)
 
 
 def _sqlite_value(value):
