@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -15,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from roles.models import Employee, Role
+from roles.tree import org_cycles
 from sales_perf.tabular import FILE_LEVEL, ErrorList, ImportResult, TableSource, read_table
 
 if TYPE_CHECKING:
@@ -46,34 +46,6 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CENT = Decimal("0.01")
 # Employee.*_bonus_base is numeric(14, 2): at most 12 digits before the point.
 _MAX_BONUS_BASE = Decimal(10) ** 12
-
-
-def org_find_cycle(edges: Mapping[str, str | None]) -> list[str] | None:
-    """One reporting cycle in ``edges`` (employee → manager), as a path that ends where it starts.
-
-    ``{"A": "B", "B": "A"}`` gives ``["A", "B", "A"]``; a tree gives ``None``. A manager that
-    is not a key of ``edges`` ends the walk. Iterative and linear in the number of employees.
-    """
-    return next(_org_cycles(edges), None)
-
-
-def _org_cycles(edges: Mapping[str, str | None]) -> Iterator[list[str]]:
-    """Every reporting cycle in ``edges``; each employee is on at most one (one manager each)."""
-    done: set[str] = set()
-    for start in edges:
-        if start in done:
-            continue
-        path: list[str] = []
-        on_path: dict[str, int] = {}
-        node: str | None = start
-        while node is not None and node in edges and node not in done:
-            if node in on_path:
-                yield [*path[on_path[node] :], node]
-                break
-            on_path[node] = len(path)
-            path.append(node)
-            node = edges[node]
-        done.update(path)
 
 
 @dataclass(slots=True)
@@ -242,7 +214,7 @@ def _check_cycles(parsed: dict[str, _EmployeeRow], stored: dict[str, tuple], err
     """Refuse reporting lines that would close a loop once the file is applied to the stored org."""
     edges: dict[str, str | None] = {employee_no: values[-1] for employee_no, values in stored.items()}
     edges.update({employee_no: employee.reports_to for employee_no, employee in parsed.items()})
-    for cycle in _org_cycles(edges):
+    for cycle in org_cycles(edges):
         chain = " → ".join(cycle)
         in_file = [parsed[employee_no] for employee_no in cycle[:-1] if employee_no in parsed]
         for employee in in_file:
