@@ -13,15 +13,17 @@
 from __future__ import annotations
 
 import itertools
+import operator
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import PROTECT, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -38,7 +40,6 @@ from appraisals.models import (
 )
 from appraisals.periods import MONTH
 from appraisals.selectors import ChunkInputs, chunk_inputs, engine_policy
-from rewards.models import RewardSuggestion
 from roles.models import Employee, Role
 
 # Periods whose results exist or are being written: a new version must not reach back to them.
@@ -101,31 +102,34 @@ class VersionRow:
     until: date | None  # the day before the next version starts; None while it is the latest
 
 
+def _made_with(version) -> list[Exists]:
+    """One EXISTS per table that keeps the policy version its rows were computed with (scorecards,
+    reward suggestions, …): those point to the version with a protected foreign key."""
+    return [
+        Exists(relation.related_model._base_manager.filter(**{relation.field.name: version}))
+        for relation in PolicyVersion._meta.related_objects
+        if relation.on_delete is PROTECT
+    ]
+
+
 def policy_versions() -> list[VersionRow]:
     """Every version, newest first, with whether it is locked and the last day it applies to (1 query)."""
+    in_use = reduce(operator.or_, _made_with(OuterRef("pk")))
     versions = list(
-        PolicyVersion.objects.select_related("created_by")
-        .annotate(
-            has_scorecards=Exists(Scorecard.objects.filter(policy_version=OuterRef("pk"))),
-            has_rewards=Exists(RewardSuggestion.objects.filter(policy_version=OuterRef("pk"))),
-        )
-        .order_by("-effective_from")
+        PolicyVersion.objects.select_related("created_by").annotate(in_use=in_use).order_by("-effective_from")
     )
     rows = []
     next_start = None
     for version in versions:
         until = None if next_start is None else _day_before(next_start)
-        rows.append(VersionRow(version, version.has_scorecards or version.has_rewards, until))
+        rows.append(VersionRow(version, version.in_use, until))
         next_start = version.effective_from
     return rows
 
 
 def policy_version_in_use(version: PolicyVersion) -> bool:
     """A version that scored anything (or made a reward) is locked."""
-    return (
-        Scorecard.objects.filter(policy_version=version).exists()
-        or RewardSuggestion.objects.filter(policy_version=version).exists()
-    )
+    return PolicyVersion.objects.filter(pk=version.pk).filter(reduce(operator.or_, _made_with(OuterRef("pk")))).exists()
 
 
 def effective_from_problems(effective_from: date, *, exclude: PolicyVersion | None = None) -> list[str]:
@@ -456,14 +460,16 @@ def policy_preview(*, version: PolicyVersion, period: Period, figures: PolicyFig
 
 
 def _preview(policy: scoring.Policy, period: Period) -> PreviewResult:
-    spec = scoring.PeriodSpec.from_code(period.code, history_months=policy.flex_history_months())
+    spec = policy.period_spec(period.code)
     roles = {role.pk: role for role in Role.objects.all()}
     people = {
         pk: (no, name, roles.get(role_id))
         for pk, no, name, role_id in Employee.objects.values_list("id", "employee_no", "name", "role_id")
     }
     inputs = _org_inputs(policy, spec, period, list(people))
-    new = _score_bottom_up(policy, spec, inputs)
+    new = scoring.score_period(
+        policy=policy, period=spec, employees=inputs.employees, units=inputs.units, team_hits=inputs.team_hits
+    ).scorecards
     old = {
         pk: (composite, band)
         for pk, composite, band in Scorecard.objects.filter(period=period).values_list(
@@ -503,29 +509,6 @@ def _org_inputs(policy: scoring.Policy, spec: scoring.PeriodSpec, period: Period
         merged.units.update(part.units)
         merged.team_hits.update(part.team_hits)
     return merged
-
-
-def _score_bottom_up(
-    policy: scoring.Policy, spec: scoring.PeriodSpec, inputs: ChunkInputs
-) -> dict[int, scoring.ScorecardResult]:
-    """Score the org level by level. S4 takes the team's *new* composites from this run, not the
-    stored ones that ``chunk_inputs`` reads (those were made with the old figures)."""
-    teams = scoring.team_index(inputs.employees)
-    by_key = {employee.key: employee for employee in inputs.employees}
-    results: dict[int, scoring.ScorecardResult] = {}
-    for level in scoring.tree_levels(inputs.employees, teams):
-        for key in level:
-            card = scoring.score_employee(
-                policy=policy,
-                period=spec,
-                employee=by_key[key],
-                unit=inputs.units[key],
-                team_composites=[results[m].composite for m in teams.get(key, ()) if m in results],
-                team_hits=inputs.team_hits.get(key),
-            )
-            if card is not None:
-                results[key] = card
-    return results
 
 
 def _day_before(start: date) -> date:

@@ -9,18 +9,12 @@ one division in a wide context and then rounded half up, so a figure that is exa
 half cent (e.g. 103.125) rounds up as the policy says instead of drifting with the
 context's precision.
 
-A close runs bottom-up through the org tree (S4 needs the team's composites):
-
-    levels = tree_levels(employees)
-    units = unit_totals(policy=..., period=..., employees=..., levels=levels)
-    for level in levels:
-        for employee in level:
-            scorecard = score_employee(..., unit=units[key],
-                                       team_composites=[composites of its team],
-                                       team_hits=team_target_hits(..., team_units=[units of its team]))
-            rewards = rewards_for(..., scorecard=scorecard)
-
-``score_period`` is exactly that loop for a whole org in one call.
+A period is scored bottom-up through the org tree (S4 needs the team's composites).
+``score_employees`` is the one scoring loop: it scores employees whose teams are already
+scored. A close runs it chunk by chunk, one tree level after another, reading the team's
+composites back from the database; ``score_period`` runs it level by level in memory for a
+whole org (the policy preview, a dry run, the tests). Missing KPIs carry a ``MissingReason``
+code with its parameters, never a sentence: the pages word it in the reader's language.
 """
 
 from __future__ import annotations
@@ -30,9 +24,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from enum import StrEnum
 from functools import lru_cache
-from typing import Protocol
 
 from appraisals.periods import PeriodRef
+from roles.tree import team_index, tree_levels
 
 MONTH = "month"
 QUARTER = "quarter"
@@ -67,14 +61,6 @@ class RewardKind(StrEnum):
     BAND_BONUS = "band_bonus"
     BAND_FLAG = "band_flag"
     DEVELOPMENT_FLAG = "development_flag"
-
-
-class CycleError(ValueError):
-    """The reporting lines are not a tree; ``keys`` are the employees on a cycle."""
-
-    def __init__(self, keys: Sequence[int]):
-        self.keys = tuple(keys)
-        super().__init__(f"reports_to forms a cycle through {len(self.keys)} employee(s): {list(self.keys)[:20]}")
 
 
 # --------------------------------------------------------------------------- policy
@@ -238,15 +224,44 @@ class Policy:
         """Metrics the selector must fill in ``EmployeeInput.by_month`` (for every employee)."""
 
         def compute() -> frozenset[str]:
-            commission = {
-                metric
-                for rule in self.rewards
-                if rule.kind == RewardKind.COMMISSION
-                for metric in (rule.actual_metric, rule.target_metric)
-            }
+            commission = {metric for kind in PERIOD_KINDS for metric in self.commission_metrics(kind)}
             return self.unit_metrics_by_month() | commission
 
         return self._memo("by_month", compute)
+
+    def commission_metrics(self, period_kind: str) -> frozenset[str]:
+        """Own metrics a commission of this period kind reads month by month (actual and target)."""
+        return self._memo(
+            ("commission_metrics", period_kind),
+            lambda: frozenset(
+                metric
+                for rule in self.rewards
+                if rule.kind == RewardKind.COMMISSION and period_kind in rule.period_kinds
+                for metric in (rule.actual_metric, rule.target_metric)
+            ),
+        )
+
+    def point_metrics(self) -> frozenset[str]:
+        """Metrics read at single quarters (a delta KPI such as M5 compares two of them)."""
+        return self._memo(
+            "point_metrics",
+            lambda: frozenset(kpi.numerator_metric for kpi in self.kpis if kpi.formula == Formula.OWN_DELTA),
+        )
+
+    def roles_comparing_team_targets(self) -> frozenset[str]:
+        """Roles with a KPI that counts the team's (d, month) pairs on target (M2)."""
+        return self._memo(
+            "roles_comparing_team_targets",
+            lambda: frozenset(kpi.role for kpi in self.kpis if kpi.formula == Formula.TEAM_TARGET_HIT_SHARE),
+        )
+
+    def development_flag_codes(self) -> frozenset[str]:
+        """Codes of the development flag: a flag on the scorecard, not a reward to decide."""
+        return frozenset(rule.code for rule in self.rewards if rule.kind == RewardKind.DEVELOPMENT_FLAG)
+
+    def period_spec(self, code: str) -> PeriodSpec:
+        """The spec of a period as this policy needs it (a month lists the earlier months flex time reads)."""
+        return PeriodSpec.from_code(code, history_months=self.flex_history_months())
 
     def flex_history_months(self) -> int:
         """How many earlier months' bands a month close needs (longest window − 1)."""
@@ -344,6 +359,33 @@ class TargetHits:
 # --------------------------------------------------------------------------- results
 
 
+class MissingReason(StrEnum):
+    """Why a KPI could not be computed; the pages turn a reason and its parameters into a sentence."""
+
+    NO_VALUES = "no_values"  # metric: nothing of it recorded in the period
+    ZERO_TOTAL = "zero_total"  # metric: the denominator's total is 0
+    NO_POINT = "no_point"  # metric, quarter: no value at the quarter a delta needs
+    NO_TEAM_SCORECARDS = "no_team_scorecards"
+    NO_SUBTEAM_TARGETS = "no_subteam_targets"
+    TARGET_NOT_POSITIVE = "target_not_positive"
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    reason: MissingReason
+    metric: str = ""
+    quarter: str = ""
+
+    def as_inputs(self) -> dict[str, str]:
+        """The reason as it is kept beside the KPI's raw figures (``KpiScore.inputs``)."""
+        kept = {"reason": str(self.reason)}
+        if self.metric:
+            kept["reason_metric"] = self.metric
+        if self.quarter:
+            kept["reason_quarter"] = self.quarter
+        return kept
+
+
 @dataclass(frozen=True, slots=True)
 class KpiResult:
     code: str
@@ -352,6 +394,7 @@ class KpiResult:
     value: Decimal | None
     score: Decimal | None
     inputs: Mapping[str, str]
+    missing_reason: Missing | None = None
 
     @property
     def missing(self) -> bool:
@@ -377,7 +420,7 @@ class RewardResult:
     key: int
     code: str
     amount: Decimal | None
-    details: Mapping[str, str]
+    details: Mapping[str, object]  # plain JSON values: what the reward was computed from
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,67 +428,6 @@ class PeriodResult:
     scorecards: dict[int, ScorecardResult]
     rewards: list[RewardResult]
     no_data: list[int]
-
-
-# --------------------------------------------------------------------------- org tree
-
-
-class ReportingLine(Protocol):
-    """Anything with an employee key and its boss's key (an EmployeeInput, an org-tree row)."""
-
-    @property
-    def key(self) -> int: ...
-
-    @property
-    def reports_to(self) -> int | None: ...
-
-
-def team_index(employees: Sequence[ReportingLine]) -> dict[int, list[int]]:
-    """team(e) for every employee with reports: key -> direct reports' keys, in input order.
-    A ``reports_to`` naming nobody in ``employees`` makes that employee a root."""
-    keys = {employee.key for employee in employees}
-    teams: dict[int, list[int]] = {}
-    for employee in employees:
-        if employee.reports_to is not None and employee.reports_to in keys:
-            teams.setdefault(employee.reports_to, []).append(employee.key)
-    return teams
-
-
-def tree_levels(employees: Sequence[ReportingLine], teams: Mapping[int, list[int]] | None = None) -> list[list[int]]:
-    """Keys grouped bottom-up: level 0 holds everyone without reports, and every employee
-    sits one level above the highest of its reports. Raises ``CycleError`` on a cycle."""
-    if teams is None:
-        teams = team_index(employees)
-    parent_of: dict[int, int | None] = {}
-    for employee in employees:
-        if employee.key in parent_of:
-            raise ValueError(f"employee key {employee.key} appears twice")
-        parent_of[employee.key] = employee.reports_to if employee.reports_to in teams else None
-    waiting = {key: len(team) for key, team in teams.items()}
-    height: dict[int, int] = {}
-    ready = [employee.key for employee in employees if employee.key not in teams]
-    for key in ready:
-        height[key] = 0
-    levels: list[list[int]] = []
-    index = 0
-    while index < len(ready):  # ``ready`` grows while we walk it (Kahn's algorithm)
-        key = ready[index]
-        index += 1
-        level = height[key]
-        while len(levels) <= level:
-            levels.append([])
-        levels[level].append(key)
-        parent = parent_of[key]
-        if parent is not None:
-            if height.get(parent, -1) <= level:
-                height[parent] = level + 1
-            waiting[parent] -= 1
-            if waiting[parent] == 0:
-                ready.append(parent)
-    if len(ready) != len(parent_of):
-        # Whoever never became ready is on a cycle: nothing below a cycle blocks its own boss.
-        raise CycleError(sorted(key for key in parent_of if waiting.get(key, 0) > 0))
-    return levels
 
 
 # --------------------------------------------------------------------------- unit sums
@@ -638,7 +620,7 @@ def _score_kpi(
     span = _span(period.months if kpi.cadence == MONTHLY else period.quarters)
     numerator = denominator = None
     inputs: dict[str, str]
-    reason = ""
+    missing: Missing | None = None
     formula = kpi.formula
     if formula in (Formula.OWN_RATIO, Formula.UNIT_RATIO):
         totals = employee.totals if formula == Formula.OWN_RATIO else unit.totals
@@ -648,9 +630,9 @@ def _score_kpi(
         if formula == Formula.UNIT_RATIO:
             inputs["scope"] = "unit"
         if top.count == 0:
-            reason = f"no {kpi.numerator_metric} recorded"
+            missing = Missing(MissingReason.NO_VALUES, metric=kpi.numerator_metric)
         elif bottom.total == 0:
-            reason = f"{kpi.denominator_metric} total is 0"
+            missing = Missing(MissingReason.ZERO_TOTAL, metric=kpi.denominator_metric)
         else:
             numerator, denominator = top.total, bottom.total
     elif formula == Formula.OWN_MEAN:
@@ -660,21 +642,21 @@ def _score_kpi(
             _key(kpi.numerator_metric, "_count"): _count(agg.count),
         }
         if agg.count == 0:
-            reason = f"no {kpi.numerator_metric} recorded"
+            missing = Missing(MissingReason.NO_VALUES, metric=kpi.numerator_metric)
         else:
             numerator, denominator = agg.total, Decimal(agg.count)
     elif formula == Formula.TEAM_MEAN_COMPOSITE:
         total = sum(team_composites, ZERO)
         inputs = {"team_scorecards": _count(len(team_composites)), "composites_total": _text(total)}
         if not team_composites:
-            reason = "no team member has a scorecard"
+            missing = Missing(MissingReason.NO_TEAM_SCORECARDS)
         else:
             numerator, denominator = total, Decimal(len(team_composites))
     elif formula == Formula.TEAM_TARGET_HIT_SHARE:
         tally = team_hits.get(kpi.code, TargetHits(0, 0))
         inputs = {"pairs": _count(tally.pairs), "hits": _count(tally.hits)}
         if tally.pairs == 0:
-            reason = "no team with its own team had a target"
+            missing = Missing(MissingReason.NO_SUBTEAM_TARGETS)
         else:
             numerator, denominator = Decimal(tally.hits), Decimal(tally.pairs)
     else:  # Formula.OWN_DELTA
@@ -687,16 +669,17 @@ def _score_kpi(
         }
         span = ""
         if last is None or baseline is None:
-            reason = f"no {metric} at {period.last_quarter if last is None else period.baseline_quarter}"
+            quarter = period.last_quarter if last is None else period.baseline_quarter
+            missing = Missing(MissingReason.NO_POINT, metric=metric, quarter=quarter or "")
         else:
             numerator, denominator = last - baseline, Decimal(1)
     if span:
         inputs["months" if kpi.cadence == MONTHLY else "quarters"] = span
     if numerator is not None and kpi.target <= 0:
-        numerator, reason = None, "the KPI target is not positive"
-    if numerator is None:
-        inputs["reason"] = reason
-        return KpiResult(kpi.code, kpi.weight, kpi.target, None, None, inputs)
+        numerator, missing = None, Missing(MissingReason.TARGET_NOT_POSITIVE)
+    if missing is not None:
+        inputs.update(missing.as_inputs())
+        return KpiResult(kpi.code, kpi.weight, kpi.target, None, None, inputs, missing)
     raw_score = numerator * HUNDRED / (denominator * kpi.target)
     score = round_half_up(min(max(raw_score, policy.score_min), policy.score_max))
     value = (numerator / denominator).quantize(VALUE_QUANTUM, rounding=ROUND_HALF_UP)
@@ -710,25 +693,35 @@ def rewards_for(
     *, policy: Policy, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult | None
 ) -> list[RewardResult]:
     """The reward suggestions (and development flag) of one employee for one period, in the
-    order of the policy's reward table. No scorecard, no rewards."""
-    if scorecard is None:
-        return []
+    order of the policy's reward table. Commission depends on sales alone (POLICY.md §6), so it
+    is made even without a scorecard; every other reward needs one."""
     with localcontext(_ENGINE_CONTEXT):
         results = []
         for rule in policy.rewards_for(employee.role, period.kind):
+            if scorecard is None and rule.kind != RewardKind.COMMISSION:
+                continue
             result = _REWARD_RULES[rule.kind](rule, period, employee, scorecard)
             if result is not None:
                 results.append(result)
         return results
 
 
-def commission_amount(rule: RewardRule, actual: Decimal, target: Decimal | None) -> tuple[Decimal, list[str]]:
+@dataclass(frozen=True, slots=True)
+class CommissionSlice:
+    """The part of a month's sales paid at one rate."""
+
+    portion: Decimal
+    rate: Decimal
+
+
+def commission_amount(
+    rule: RewardRule, actual: Decimal, target: Decimal | None
+) -> tuple[Decimal, list[CommissionSlice]]:
     """Commission on one month's sales, rounded to the cent, and the slices it came from."""
-    slices: list[str] = []
     if target is None or target <= 0:
         rate = rule.flat_rate or ZERO
-        slices.append(f"{_text(actual)}×{_text(rate)}")
-        return round_half_up(actual * rate), slices
+        return round_half_up(actual * rate), [CommissionSlice(actual, rate)]
+    slices: list[CommissionSlice] = []
     amount = ZERO
     floor = ZERO
     for tier in rule.tiers:
@@ -736,7 +729,7 @@ def commission_amount(rule: RewardRule, actual: Decimal, target: Decimal | None)
         portion = (actual if ceiling is None else min(actual, ceiling)) - floor
         if portion > 0:
             amount += portion * tier.rate
-            slices.append(f"{_text(portion)}×{_text(tier.rate)}")
+            slices.append(CommissionSlice(portion, tier.rate))
         if ceiling is None:
             break
         floor = ceiling
@@ -744,12 +737,12 @@ def commission_amount(rule: RewardRule, actual: Decimal, target: Decimal | None)
 
 
 def _commission(
-    rule: RewardRule, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult
+    rule: RewardRule, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult | None
 ) -> RewardResult | None:
     actuals = _monthly(employee.by_month, employee.totals, rule.actual_metric, period)
     targets = _monthly(employee.by_month, employee.totals, rule.target_metric, period)
     total = ZERO
-    lines = []
+    months = []
     for month in period.months:
         actual = actuals.get(month)
         if actual is None or actual <= 0:
@@ -757,15 +750,22 @@ def _commission(
         target = targets.get(month)
         amount, slices = commission_amount(rule, actual, target)
         total += amount
-        target_text = "" if target is None else _text(target)
-        lines.append(f"{month}: actual {_text(actual)}, target {target_text}: {' + '.join(slices)} = {_text(amount)}")
+        months.append(
+            {
+                "month": month,
+                "actual": _text(actual),
+                "target": "" if target is None else _text(target),
+                "slices": [[_text(part.portion), _text(part.rate)] for part in slices],
+                "amount": _text(amount),
+            }
+        )
     if total <= 0:
         return None
     details = {
         "months": _span(period.months),
         rule.actual_metric: _text(sum((actuals.get(m, ZERO) for m in period.months), ZERO)),
         rule.target_metric: _text(sum((targets.get(m, ZERO) for m in period.months), ZERO)),
-        "calculation": "; ".join(lines),
+        "by_month": months,
     }
     return RewardResult(employee.key, rule.code, total, details)
 
@@ -838,32 +838,77 @@ _REWARD_RULES = {
 # --------------------------------------------------------------------------- whole org
 
 
-def score_period(*, policy: Policy, period: PeriodSpec, employees: Sequence[EmployeeInput]) -> PeriodResult:
-    """Scorecards and rewards of a whole org for one period, scored bottom-up."""
-    teams = team_index(employees)
-    levels = tree_levels(employees, teams)
-    units = unit_totals(policy=policy, period=period, employees=employees, levels=levels, teams=teams)
-    by_key = {employee.key: employee for employee in employees}
+def score_employees(
+    *,
+    policy: Policy,
+    period: PeriodSpec,
+    employees: Iterable[EmployeeInput],
+    units: Mapping[int, UnitAggregate],
+    team_composites: Mapping[int, Sequence[Decimal]],
+    team_hits: Mapping[int, Mapping[str, TargetHits]],
+) -> PeriodResult:
+    """Scorecards and rewards of employees whose teams are already scored: one tree level, or a
+    chunk of one. ``team_composites``: the composites of each employee's team for this period.
+
+    The one scoring loop: a close runs it per chunk (teams' composites read back from the
+    database), ``score_period`` per level in memory (the policy preview, a dry run, the tests)."""
     scorecards: dict[int, ScorecardResult] = {}
     rewards: list[RewardResult] = []
     no_data: list[int] = []
-    for level in levels:
-        for key in level:
-            employee = by_key[key]
-            team = teams.get(key, ())
-            scorecard = score_employee(
-                policy=policy,
-                period=period,
-                employee=employee,
-                unit=units[key],
-                team_composites=[scorecards[m].composite for m in team if m in scorecards],
-                team_hits=team_target_hits(
-                    policy=policy, period=period, role=employee.role, team_units=[units[m] for m in team]
-                ),
-            )
-            if scorecard is None:
-                no_data.append(key)
-                continue
-            scorecards[key] = scorecard
-            rewards.extend(rewards_for(policy=policy, period=period, employee=employee, scorecard=scorecard))
+    for employee in employees:
+        scorecard = score_employee(
+            policy=policy,
+            period=period,
+            employee=employee,
+            unit=units[employee.key],
+            team_composites=team_composites.get(employee.key, ()),
+            team_hits=team_hits.get(employee.key),
+        )
+        if scorecard is None:
+            no_data.append(employee.key)
+        else:
+            scorecards[employee.key] = scorecard
+        rewards.extend(rewards_for(policy=policy, period=period, employee=employee, scorecard=scorecard))
     return PeriodResult(scorecards=scorecards, rewards=rewards, no_data=no_data)
+
+
+def score_period(
+    *,
+    policy: Policy,
+    period: PeriodSpec,
+    employees: Sequence[EmployeeInput],
+    units: Mapping[int, UnitAggregate] | None = None,
+    team_hits: Mapping[int, Mapping[str, TargetHits]] | None = None,
+) -> PeriodResult:
+    """Scorecards and rewards of a whole org for one period, scored bottom-up in memory.
+
+    ``units`` and ``team_hits`` are computed from ``employees`` unless a selector read them
+    already (the unit sums of a stored org come from SQL)."""
+    teams = team_index(employees)
+    levels = tree_levels(employees, teams)
+    if units is None:
+        units = unit_totals(policy=policy, period=period, employees=employees, levels=levels, teams=teams)
+    if team_hits is None:
+        team_hits = {
+            key: team_target_hits(policy=policy, period=period, role=employee.role, team_units=[units[m] for m in team])
+            for employee in employees
+            if (team := teams.get(key := employee.key))
+        }
+    by_key = {employee.key: employee for employee in employees}
+    result = PeriodResult(scorecards={}, rewards=[], no_data=[])
+    for level in levels:
+        composites = {
+            key: [result.scorecards[m].composite for m in teams.get(key, ()) if m in result.scorecards] for key in level
+        }
+        part = score_employees(
+            policy=policy,
+            period=period,
+            employees=[by_key[key] for key in level],
+            units=units,
+            team_composites=composites,
+            team_hits=team_hits,
+        )
+        result.scorecards.update(part.scorecards)
+        result.rewards.extend(part.rewards)
+        result.no_data.extend(part.no_data)
+    return result

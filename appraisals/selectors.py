@@ -178,14 +178,7 @@ def chunk_inputs(
 
     # Month-by-month own values for rewards that look at single months inside a longer period.
     own_by_month: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    commission_metrics = sorted(
-        {
-            metric
-            for rule in policy.rewards
-            if rule.kind == scoring.RewardKind.COMMISSION and period.kind in rule.period_kinds
-            for metric in (rule.actual_metric, rule.target_metric)
-        }
-    )
+    commission_metrics = sorted(policy.commission_metrics(period.kind))
     if period.kind != MONTH and commission_metrics and sub_ids:
         period_sql, period_params = id_list_sql("period_id", sub_ids)
         metric_sql = ", ".join(["%s"] * len(commission_metrics))
@@ -198,7 +191,7 @@ def chunk_inputs(
 
     # Point values for deltas (M5): the period's last quarter and the baseline quarter.
     at: dict[int, dict[tuple[str, str], Decimal]] = defaultdict(dict)
-    delta_metrics = sorted({k.numerator_metric for k in policy.kpis if k.formula == scoring.Formula.OWN_DELTA})
+    delta_metrics = sorted(policy.point_metrics())
     point_ids = [period_ids[c] for c in (period.last_quarter, period.baseline_quarter) if c and c in period_ids]
     if delta_metrics and point_ids:
         period_sql, period_params = id_list_sql("period_id", point_ids)
@@ -269,7 +262,7 @@ def chunk_inputs(
 
     # M2: month-by-month unit sums of each team member d that has a team of its own.
     team_hits: dict[int, dict[str, scoring.TargetHits]] = {}
-    m2_roles = {k.role for k in policy.kpis if k.formula == scoring.Formula.TEAM_TARGET_HIT_SHARE}
+    m2_roles = policy.roles_comparing_team_targets()
     needs_hits = [pk for pk in managers if by_employee[pk].role in m2_roles]
     if needs_hits and month_metrics:
         month_ids = [period_ids[c] for c in period.months if c in period_ids]

@@ -194,8 +194,8 @@ def period_close_chunk(*, job_id: int, employee_ids: Sequence[int], level: int =
         raise CloseRefused(f"{period.code} is not being closed by job {job_id}")
     version = policy_version_for(period)
     policy = engine_policy(version)
-    spec = scoring.PeriodSpec.from_code(period.code, history_months=policy.flex_history_months())
-    flags = {rule.code for rule in policy.rewards if rule.kind == scoring.RewardKind.DEVELOPMENT_FLAG}
+    spec = policy.period_spec(period.code)
+    flags = policy.development_flag_codes()
     if level > 0 and connection.vendor == "postgresql":
         # The levels below have just written their scorecards; fresh statistics keep the planner
         # from treating that table as empty when this level reads the team's composites.
@@ -203,51 +203,52 @@ def period_close_chunk(*, job_id: int, employee_ids: Sequence[int], level: int =
     try:
         with transaction.atomic():
             inputs = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=employee_ids)
-            results: list[scoring.ScorecardResult] = []
-            rewards: list[scoring.RewardResult] = []
-            for employee in inputs.employees:
-                scorecard = scoring.score_employee(
-                    policy=policy,
-                    period=spec,
-                    employee=employee,
-                    unit=inputs.units[employee.key],
-                    team_composites=inputs.team_composites.get(employee.key, ()),
-                    team_hits=inputs.team_hits.get(employee.key),
-                )
-                if scorecard is None:
-                    continue
-                results.append(scorecard)
-                rewards.extend(
-                    reward
-                    for reward in scoring.rewards_for(
-                        policy=policy, period=spec, employee=employee, scorecard=scorecard
-                    )
-                    # The development flag is not a reward: it lives on the scorecard (development_kpis).
-                    if reward.code not in flags
-                )
+            result = scoring.score_employees(
+                policy=policy,
+                period=spec,
+                employees=inputs.employees,
+                units=inputs.units,
+                team_composites=inputs.team_composites,
+                team_hits=inputs.team_hits,
+            )
             now = timezone.now()
             scorecards_write(
                 period_id=period.pk,
                 version_id=version.pk,
-                results=results,
+                results=list(result.scorecards.values()),
                 reports_to_nos=inputs.reports_to_nos,
                 now=now,
             )
             written_rewards = reward_services.suggestions_write(
-                period_id=period.pk, version_id=version.pk, employee_ids=employee_ids, rewards=rewards, now=now
+                period_id=period.pk,
+                version_id=version.pk,
+                employee_ids=employee_ids,
+                # The development flag is not a reward: it lives on the scorecard (development_kpis).
+                rewards=[reward for reward in result.rewards if reward.code not in flags],
+                now=now,
             )
             CloseJob.objects.filter(pk=job_id).update(steps_done=F("steps_done") + 1)
     except IntegrityError as exc:
-        if not _is_duplicate_scorecard(exc):
+        if not _is_duplicate_chunk(exc):
             raise
         logger.info("close job %s: chunk of %s employees was already written", job_id, len(employee_ids))
         return ChunkResult(scorecards=0, no_data=0, rewards=0)
-    return ChunkResult(scorecards=len(results), no_data=len(inputs.employees) - len(results), rewards=written_rewards)
+    return ChunkResult(scorecards=len(result.scorecards), no_data=len(result.no_data), rewards=written_rewards)
 
 
-def _is_duplicate_scorecard(exc: IntegrityError) -> bool:
+def _is_duplicate_chunk(exc: IntegrityError) -> bool:
+    """A second delivery of a written chunk: its scorecards (or, for people paid commission without
+    a scorecard, its suggestions) are already there."""
     text = str(exc)
-    return "scorecard_unique_employee_period" in text or "appraisals_scorecard.employee_id" in text
+    return any(
+        mark in text
+        for mark in (
+            "scorecard_unique_employee_period",
+            "appraisals_scorecard.employee_id",
+            "reward_unique_employee_period_code",
+            "rewards_rewardsuggestion.employee_id",
+        )
+    )
 
 
 def period_close_finalize(*, job_id: int) -> dict:

@@ -7,7 +7,6 @@ closed periods' scorecards and rewards are read (a closing period holds partial 
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +28,7 @@ from appraisals.models import (
     Scorecard,
 )
 from appraisals.periods import MONTH, QUARTER, YEAR, PeriodRef
+from appraisals.scoring import MissingReason
 from rewards.models import RewardSuggestion
 from roles.access import unit_ids_sql
 from roles.models import Duty, Employee, Role
@@ -347,7 +347,7 @@ def _scorecard_detail(card: Scorecard) -> ScorecardDetail:
                 weight=score.weight,
                 score=score.score,
                 explanation=kpi_explanation(score.code, definition, score.inputs) if not score.is_missing else "",
-                missing_reason=_missing_reason(score.inputs.get("reason", ""), definition) if score.is_missing else "",
+                missing_reason=_missing_reason(score.inputs, definition) if score.is_missing else "",
             )
         )
     return ScorecardDetail(
@@ -628,32 +628,34 @@ def kpi_explanation(code: str, definition: KpiDefinition | None, inputs: dict) -
                 "baseline": _number(baseline, top),
                 "baseline_quarter": baseline_quarter,
             }
-    figures = ", ".join(f"{key} = {text}" for key, text in sorted(inputs.items()) if key != "reason")
+    figures = ", ".join(f"{key} = {text}" for key, text in sorted(inputs.items()) if not key.startswith("reason"))
     return f"{code}: {figures}" if figures else code
 
 
-_REASONS = (
-    (re.compile(r"^no (?P<metric>[\w-]+) recorded$"), _("no %(metric)s recorded")),
-    (re.compile(r"^(?P<metric>[\w-]+) total is 0$"), _("%(metric)s total is 0")),
-    (re.compile(r"^no (?P<metric>[\w-]+) at (?P<quarter>\d{4}-Q\d)$"), _("no %(metric)s at %(quarter)s")),
-    (re.compile(r"^no team member has a scorecard$"), _("no team member has a scorecard")),
-    (re.compile(r"^no team with its own team had a target$"), _("no team with its own team had a target")),
-    (re.compile(r"^the KPI target is not positive$"), _("the KPI target is not positive")),
-)
+_MISSING_REASONS = {
+    MissingReason.NO_VALUES: _("no %(metric)s recorded"),
+    MissingReason.ZERO_TOTAL: _("%(metric)s total is 0"),
+    MissingReason.NO_POINT: _("no %(metric)s at %(quarter)s"),
+    MissingReason.NO_TEAM_SCORECARDS: _("no team member has a scorecard"),
+    MissingReason.NO_SUBTEAM_TARGETS: _("no team with its own team had a target"),
+    MissingReason.TARGET_NOT_POSITIVE: _("the KPI target is not positive"),
+}
 
 
-def _missing_reason(reason: str, definition: KpiDefinition | None) -> str:
-    """The engine's reason for a missing KPI, in the reader's language when it is a known one."""
+def missing_reason_text(inputs: dict, metric_names: dict[str, str]) -> str:
+    """Why a KPI is missing, in the reader's language, from the reason code the engine kept."""
+    try:
+        message = _MISSING_REASONS[MissingReason(inputs.get("reason", ""))]
+    except ValueError:
+        return ""
+    metric = inputs.get("reason_metric", "")
+    return str(message) % {"metric": metric_names.get(metric, metric), "quarter": inputs.get("reason_quarter", "")}
+
+
+def _missing_reason(inputs: dict, definition: KpiDefinition | None) -> str:
     names = {}
     if definition is not None:
         for metric in (definition.numerator_metric, definition.denominator_metric):
             if metric is not None:
                 names[metric.code] = metric.name
-    for pattern, message in _REASONS:
-        match = pattern.match(reason)
-        if match:
-            params = match.groupdict()
-            if "metric" in params:
-                params["metric"] = names.get(params["metric"], params["metric"])
-            return str(message) % params if params else str(message)
-    return reason
+    return missing_reason_text(inputs, names)

@@ -18,7 +18,8 @@ from django.db import connection
 
 from appraisals.models import Metric, MetricValue, Period, Scorecard
 from closing.models import CloseJob
-from closing.services import close_job_wait, period_close_request, period_reopen
+from closing.services import close_job_wait, period_reopen
+from closing.tasks import close_period_enqueue
 from rewards.models import RewardSuggestion
 from roles.models import Role
 from tests.factories import EmployeeFactory, period, role
@@ -110,7 +111,7 @@ def _org(reps: int = 240):
 
 def test_month_close_runs_on_a_real_worker_and_is_safe_to_rerun(worker):
     _org()
-    job = _wait(period_close_request(code="2026-03"))
+    job = _wait(close_period_enqueue(code="2026-03"))
     assert job.status == CloseJob.Status.DONE, job.message
     # 240 reps in chunks of 100 → 3 chunks, then 1 for the supervisors and 1 for the manager, + finalize.
     assert job.steps_total == 6 and job.steps_done == 6
@@ -124,7 +125,7 @@ def test_month_close_runs_on_a_real_worker_and_is_safe_to_rerun(worker):
     first = sorted(Scorecard.objects.values_list("employee__employee_no", "composite"))
 
     period_reopen(code="2026-03", reason="rerun on the worker")
-    job = _wait(period_close_request(code="2026-03"))
+    job = _wait(close_period_enqueue(code="2026-03"))
     assert job.status == CloseJob.Status.DONE, job.message
     assert sorted(Scorecard.objects.values_list("employee__employee_no", "composite")) == first
     assert RewardSuggestion.objects.filter(code="commission").count() == 240

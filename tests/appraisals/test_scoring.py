@@ -7,18 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal as D
-from typing import NamedTuple
 
 import pytest
 
 from appraisals.scoring import (
     BandDef,
-    CycleError,
     EmployeeInput,
     Formula,
     KpiDef,
     KpiResult,
     MetricAgg,
+    Missing,
+    MissingReason,
     PeriodSpec,
     Policy,
     ScorecardResult,
@@ -29,7 +29,6 @@ from appraisals.scoring import (
     score_employee,
     score_period,
     team_target_hits,
-    tree_levels,
     unit_totals,
 )
 from tests.appraisals.policy_fixtures import DEFAULT_BANDS, default_policy, default_rule
@@ -379,6 +378,80 @@ def test_a_kpi_target_of_zero_makes_the_kpi_missing():
     assert (scorecard.missing_kpis, scorecard.composite) == (("K",), D("125.00"))
 
 
+@pytest.mark.parametrize(
+    ("role", "period", "person", "code", "missing"),
+    [
+        # no sales_actual recorded → R1 missing, named by its numerator metric
+        (
+            "rep",
+            MARCH,
+            employee(values={"sales_target": ["100"], "csat": ["4"]}),
+            "R1",
+            Missing(MissingReason.NO_VALUES, metric="sales_actual"),
+        ),
+        # target total 0 → R1 missing, named by its denominator metric
+        (
+            "rep",
+            MARCH,
+            employee(values={"sales_actual": ["5"], "sales_target": ["0"], "csat": ["4"]}),
+            "R1",
+            Missing(MissingReason.ZERO_TOTAL, metric="sales_target"),
+        ),
+        # no csat at all → R2 missing
+        (
+            "rep",
+            MARCH,
+            employee(values={"sales_actual": ["5"], "sales_target": ["5"]}),
+            "R2",
+            Missing(MissingReason.NO_VALUES, metric="csat"),
+        ),
+        # no team → S4 missing
+        (
+            "supervisor",
+            MARCH,
+            employee(1, "supervisor", values={"sales_actual": ["5"], "sales_target": ["5"]}),
+            "S4",
+            Missing(MissingReason.NO_TEAM_SCORECARDS),
+        ),
+        # no baseline market share → M5 missing, naming the quarter it lacks
+        (
+            "manager",
+            Q1,
+            employee(1, "manager", values={"collaboration": ["4"]}, at={("market_share", "2026-Q1"): "9"}),
+            "M5",
+            Missing(MissingReason.NO_POINT, metric="market_share", quarter="2025-Q4"),
+        ),
+    ],
+)
+def test_a_missing_kpi_carries_a_reason_code_and_its_parameters(role, period, person, code, missing):
+    result = only_kpi(score_alone(default_policy(), period, person), code)
+
+    assert (result.score, result.missing_reason) == (None, missing)
+    # kept beside the raw figures as codes, never as a sentence
+    assert {key: value for key, value in result.inputs.items() if key.startswith("reason")} == missing.as_inputs()
+
+
+def test_no_subteam_with_a_target_makes_m2_missing_with_its_code():
+    result = only_kpi(
+        score_employee(
+            policy=default_policy(),
+            period=MARCH,
+            employee=employee(1, "manager", values={"sales_actual": ["5"], "sales_target": ["5"]}),
+            # M1 scores on the unit's sales, so the scorecard exists
+            unit=UnitAggregate(
+                totals={"sales_actual": MetricAgg(D("5"), 1), "sales_target": MetricAgg(D("5"), 1)},
+                by_month={},
+                has_team=True,
+            ),
+            team_hits={"M2": TargetHits(0, 0)},
+        ),
+        "M2",
+    )
+
+    assert result.missing_reason == Missing(MissingReason.NO_SUBTEAM_TARGETS)
+    assert result.inputs["reason"] == "no_subteam_targets"
+
+
 # --------------------------------------------------------------------------- clamp and rounding
 
 
@@ -549,12 +622,6 @@ def four_level_org() -> list[EmployeeInput]:
     ]
 
 
-def test_tree_levels_are_bottom_up():
-    levels = tree_levels(four_level_org())
-
-    assert [sorted(level) for level in levels] == [[4, 5, 7, 8], [3, 6], [2], [1]]
-
-
 def test_four_level_tree_scores_bottom_up():
     result = score_period(policy=default_policy(), period=MARCH, employees=four_level_org())
     cards = result.scorecards
@@ -648,51 +715,6 @@ def test_supervisor_without_team_has_s4_missing_and_members_without_data_are_ign
     assert by_code(result.scorecards[2]) == {"S1": "110.00", "S4": "110.00"}
     assert result.scorecards[2].band == "A"
     assert result.no_data == [4]
-
-
-@pytest.mark.parametrize(
-    ("reports_to", "cycle"),
-    [
-        # 1 → 2 → 1, and 3 hangs below the cycle (not part of it)
-        ({1: 2, 2: 1, 3: 1}, [1, 2]),
-        # self-report
-        ({1: 1, 2: None}, [1]),
-        # 1 → 2 → 3 → 1 under nobody, 4 → 5 fine
-        ({1: 2, 2: 3, 3: 1, 4: 5, 5: None}, [1, 2, 3]),
-    ],
-)
-def test_cycle_is_an_error_naming_the_cycle(reports_to, cycle):
-    org = [employee(key, "rep", boss) for key, boss in reports_to.items()]
-
-    with pytest.raises(CycleError) as error:
-        tree_levels(org)
-
-    assert list(error.value.keys) == cycle
-
-
-def test_a_key_given_twice_is_an_error():
-    with pytest.raises(ValueError, match="appears twice"):
-        tree_levels([employee(1, "rep"), employee(1, "rep")])
-
-
-def test_a_boss_outside_the_input_makes_a_root():
-    assert tree_levels([employee(1, "rep", 99), employee(2, "rep", 1)]) == [[2], [1]]
-
-
-class OrgRow(NamedTuple):
-    key: int
-    reports_to: int | None
-
-
-def test_tree_levels_is_iterative_on_a_very_deep_chain():
-    depth = 20_000  # far beyond any recursion limit
-    # tree_levels only needs key and reports_to (the close passes plain org-tree rows)
-    chain = [OrgRow(key, key - 1 if key > 1 else None) for key in range(1, depth + 1)]
-
-    levels = tree_levels(chain)
-
-    # the deepest employee is the only leaf, the top one comes last
-    assert (len(levels), levels[0], levels[-1]) == (depth, [depth], [1])
 
 
 # --------------------------------------------------------------------------- rewards
@@ -872,13 +894,23 @@ def test_scorecard_development_kpis_only_where_the_flag_applies():
     assert month.development_kpis == ()
 
 
-def test_no_scorecard_no_rewards():
+def test_commission_is_paid_without_a_scorecard():
+    """Commission depends on sales alone (POLICY.md §6): no KPI to score, still 2% × sales."""
     person = employee(monthly={"sales_actual": {"2026-03": "100000"}})
 
-    assert rewards_for(policy=default_policy(), period=MARCH, employee=person, scorecard=None) == []
-    # sales alone (no target, no csat) give R1 and R2 nothing to score → no data, no commission
+    rewards = rewards_for(policy=default_policy(), period=MARCH, employee=person, scorecard=None)
+
+    assert [(reward.code, reward.amount) for reward in rewards] == [("commission", D("2000.00"))]
+    # sales alone (no target, no csat) give R1 and R2 nothing to score → no scorecard, commission only
     result = score_period(policy=default_policy(), period=MARCH, employees=[person])
-    assert (result.no_data, result.rewards) == ([1], [])
+    assert (result.no_data, result.scorecards) == ([1], {})
+    assert [(reward.code, reward.amount) for reward in result.rewards] == [("commission", D("2000.00"))]
+
+
+def test_without_sales_and_scorecard_there_is_no_reward():
+    person = employee(values={"csat": []})
+
+    assert rewards_for(policy=default_policy(), period=MARCH, employee=person, scorecard=None) == []
 
 
 def test_rewards_come_in_the_policy_table_order():
