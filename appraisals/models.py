@@ -74,9 +74,14 @@ class PeriodEvent(models.Model):
 
     class Action(models.TextChoices):
         CLOSE_REQUESTED = "close_requested", _("close requested")
+        CLOSE_REFUSED = "close_refused", _("close refused")
+        CLOSE_STARTED = "close_started", _("close started")
+        CLOSE_TAKEN_OVER = "close_taken_over", _("close taken over")
+        CLOSE_CANCELLED = "close_cancelled", _("close cancelled")
         CLOSED = "closed", _("closed")
         CLOSE_FAILED = "close_failed", _("close failed")
         REOPENED = "reopened", _("reopened")
+        REOPEN_REFUSED = "reopen_refused", _("reopen refused")
 
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="events", verbose_name=_("period"))
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)

@@ -1,16 +1,20 @@
-"""Celery tasks of the period-end job: thin wrappers that take ids and call one service each.
+"""Celery tasks of the period close: thin wrappers that take ids and call one service each.
 
-Every task is safe to run twice (acks_late redelivery, retries): the services claim their work
-with conditional updates and rewrite a chunk from a clean slate.
+The line runs itself: ``close_line_run`` starts the next close (or takes over a dead one), chains
+its levels of chunks and its finalize, and ends by running the line again. Callers put closes in
+the line and then start it once their request is committed (``close_period_enqueue``). Every
+task is safe to run twice: the services claim their work with conditional updates, a chunk
+writes all or nothing, and a worker whose attempt was taken over stops without writing.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import chain, group, shared_task
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from closing import services as closing
@@ -22,72 +26,104 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 MAX_RETRIES = 3
 
 
-def _run(task, job_id: int, service):
-    """Run one close step: retry a transient failure with exponential backoff, and give up
-    (undoing the whole attempt) on anything else or when the retries are spent.
+def close_period_enqueue(*, code: str, user=None, scheduled: bool = False) -> CloseJob:
+    """What a caller of one close runs: put it in the line (``CloseRefused`` when it cannot close)
+    and start the line once that is committed. In-process Celery runs the line right there (outside
+    a transaction, at once), this close and any waiting before it included."""
+    job = closing.period_close_request(code=code, user=user, scheduled=scheduled)
+    close_line_run.delay_on_commit()
+    return job
+
+
+def close_due_enqueue(*, user=None, scheduled: bool = False, grace_days: int = 0):
+    """ "Close everything due": every ended, open period in order, through the same line.
+    Returns ``(jobs, refusals)`` as ``closing.close_due_request`` does."""
+    jobs, refusals = closing.close_due_request(user=user, scheduled=scheduled, grace_days=grace_days)
+    if jobs:
+        close_line_run.delay_on_commit()
+    return jobs, refusals
+
+
+def _run(task, start: closing.CloseStart, service):
+    """Run one step of a close: retry a transient failure with exponential backoff, stop quietly when
+    the attempt was taken over, and otherwise give up (undoing the attempt, then moving the line on).
 
     In-process (eager) mode retries in a loop, since there is no broker to send a retry to."""
     attempt = task.request.retries
     while True:
         try:
             return service()
+        except closing.CloseSuperseded:
+            logger.info("close job %s attempt %s was taken over; stopping", start.job_id, start.attempt)
+            return None
         except Exception as exc:
             if isinstance(exc, TRANSIENT_ERRORS) and attempt < MAX_RETRIES:
-                logger.warning("close job %s: %s, retry %s", job_id, exc, attempt + 1)
+                countdown = 2 ** (attempt + 1)
+                logger.warning("close job %s: %s, retry %s", start.job_id, exc, attempt + 1)
                 if not task.request.is_eager:
-                    raise task.retry(exc=exc, countdown=2 ** (attempt + 1)) from exc
+                    raise task.retry(exc=exc, countdown=countdown) from exc
                 attempt += 1
+                time.sleep(countdown / 8)
                 continue
-            closing.period_close_fail(job_id=job_id, reason=f"{type(exc).__name__}: {exc}")
+            closing.period_close_fail(job_id=start.job_id, attempt=start.attempt, reason=f"{type(exc).__name__}: {exc}")
+            close_line_run.delay()  # the next close of the line does not wait for this one
             raise
 
 
-def close_period_enqueue(*, code: str, user=None, scheduled: bool = False) -> CloseJob:
-    """What every caller of a close runs: claim the period (``CloseRefused`` if it cannot close)
-    and start the job once that claim is committed. In-process Celery runs the whole job there
-    and then (inside no transaction, that is at once)."""
-    job = closing.period_close_request(code=code, user=user, scheduled=scheduled)
-    close_period_start.delay_on_commit(job.pk)
-    return job
-
-
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def close_period_start(self, job_id: int) -> None:
-    plan = _run(self, job_id, lambda: closing.period_close_plan(job_id=job_id))
+@shared_task(bind=True, acks_late=True)
+def close_line_run(self) -> int | None:
+    """Start the next close of the line, if any and none is running; returns its job id."""
+    start = closing.close_line_next()
+    if start is None:
+        return None
+    plan = _run(self, start, lambda: closing.period_close_plan(job_id=start.job_id, attempt=start.attempt))
     if plan is None:
-        return
+        return None
     steps = [
-        group(close_period_chunk.si(job_id, ids, number) for ids in level) for number, level in enumerate(plan.levels)
+        group(close_period_chunk.si(start.job_id, start.attempt, ids, number) for ids in level)
+        for number, level in enumerate(plan.levels)
     ]
-    chain(*steps, close_period_finalize.si(job_id)).apply_async()
+    chain(*steps, close_period_finalize.si(start.job_id, start.attempt), close_line_run.si()).apply_async()
+    return start.job_id
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def close_period_chunk(self, job_id: int, employee_ids: list[int], level: int = 0) -> dict:
+def close_period_chunk(self, job_id: int, attempt: int, employee_ids: list[int], level: int = 0) -> dict | None:
+    start = closing.CloseStart(job_id, attempt)
     result = _run(
-        self, job_id, lambda: closing.period_close_chunk(job_id=job_id, employee_ids=employee_ids, level=level)
+        self,
+        start,
+        lambda: closing.period_close_chunk(job_id=job_id, attempt=attempt, employee_ids=employee_ids, level=level),
     )
+    if result is None:
+        return None
     return {"scorecards": result.scorecards, "no_data": result.no_data, "rewards": result.rewards}
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def close_period_finalize(self, job_id: int) -> dict:
-    return _run(self, job_id, lambda: closing.period_close_finalize(job_id=job_id))
+def close_period_finalize(self, job_id: int, attempt: int) -> dict | None:
+    start = closing.CloseStart(job_id, attempt)
+    return _run(self, start, lambda: closing.period_close_finalize(job_id=job_id, attempt=attempt))
 
 
 @shared_task(acks_late=True)
-def auto_close_periods() -> str | None:
-    """Beat: request the next due close (see ``closing.period_due_for_auto_close``)."""
+def close_line_watch() -> bool:
+    """Beat, every half minute: push the line when a close waits and none runs (its chain was lost
+    with a worker) or when the running close's lease ran out (its worker died)."""
+    if closing.close_line_stalled():
+        close_line_run.delay()
+        return True
+    return False
+
+
+@shared_task(acks_late=True)
+def auto_close_periods() -> list[str]:
+    """Beat: request every period that is due, months ``SALES_PERF_AUTO_CLOSE_DAYS`` days after
+    they end (0: never); refusals are recorded on the periods' histories."""
     days = settings.SALES_PERF_AUTO_CLOSE_DAYS
     if days <= 0:
-        return None
-    code = closing.period_due_for_auto_close(today=timezone.localdate(), days_after_end=days)
-    if code is None:
-        return None
-    try:
-        close_period_enqueue(code=code, scheduled=True)
-    except (closing.CloseRefused, DatabaseError) as exc:
-        # The refusal is recorded on the period's history by the service.
-        logger.warning("scheduled close of %s refused: %s", code, exc)
-        return None
-    return code
+        return []
+    jobs, refusals = close_due_enqueue(scheduled=True, grace_days=days)
+    for refusal in refusals:
+        logger.warning("scheduled close refused at %s: %s", timezone.now().isoformat(), refusal)
+    return [job.period.code for job in jobs]

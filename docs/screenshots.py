@@ -3,7 +3,7 @@
     export SQLITE_NAME=/tmp/shots/db.sqlite3
     python manage.py migrate
     python manage.py seed_demo --employees 60 --months 23 --end YYYY-MM   # this month
-    python manage.py close_demo_periods
+    python manage.py close_period --due
     python manage.py runserver 127.0.0.1:8765 &
     python docs/screenshots.py [--base-url http://127.0.0.1:8765] [--out docs/screenshots]
 

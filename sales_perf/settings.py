@@ -100,7 +100,14 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / env.str("SQLITE_NAME", "db.sqlite3"),
-            "OPTIONS": {"timeout": 30},
+            "OPTIONS": {
+                # Concurrent closes and imports: every transaction takes the write lock when it
+                # begins (no deadlocking read-to-write upgrade), waits up to 30 s for it, and
+                # readers never wait for a writer (write-ahead log).
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 
@@ -160,6 +167,9 @@ SALES_PERF_CURRENCY = env.str("SALES_PERF_CURRENCY", "CNY")
 SALES_PERF_AUTO_CLOSE_DAYS = env.int("SALES_PERF_AUTO_CLOSE_DAYS", 5, minimum=0, maximum=60)
 # Employees per close task; more workers close faster.
 SALES_PERF_CLOSE_CHUNK_SIZE = env.int("SALES_PERF_CLOSE_CHUNK_SIZE", 20000, minimum=100)
+# A running close renews a lease this long as it works; once it runs out (the worker died) the
+# line takes the close over.
+SALES_PERF_CLOSE_LEASE_SECONDS = env.int("SALES_PERF_CLOSE_LEASE_SECONDS", 60, minimum=1, maximum=3600)
 
 # Celery: in-process (eager) without a broker, real workers with CELERY_BROKER_URL.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")

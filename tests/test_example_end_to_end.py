@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
@@ -28,6 +30,12 @@ def _export(*args) -> list[dict]:
 
 @pytest.fixture
 def closed_example_year(example_dir):
+    # The example's year 2026 can only close once it has ended (POLICY.md §3).
+    with time_machine.travel(date(2027, 1, 15), tick=False):
+        yield _close_example_year(example_dir)
+
+
+def _close_example_year(example_dir):
     call_command("import_employees", str(example_dir / "employees.csv"), stdout=io.StringIO())
     call_command("import_metrics", str(example_dir / "metrics.csv"), stdout=io.StringIO(), stderr=io.StringIO())
     for code in [*MONTHS, *QUARTERS, "2026"]:

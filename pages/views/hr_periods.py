@@ -144,11 +144,13 @@ def periods(request):
     if filter_form.is_valid() and filter_form.cleaned_data["kind"]:
         listed = listed.filter(kind=filter_form.cleaned_data["kind"])
     page = Paginator(listed, PERIODS_PER_PAGE).get_page(request.GET.get("page"))
+    state = closing.LineState.load()
+    today = timezone.localdate()
     rows = [
         (
             period,
             # Only an open period can close; close_problems says why it cannot yet.
-            closing.close_problems(period) if period.status == Period.Status.OPEN else [],
+            closing.close_problems(period.ref, today=today, state=state) if period.status == Period.Status.OPEN else [],
             # Each row's reopen form needs its own field ids.
             ReopenForm(auto_id=f"id_reopen_{period.code}_%s") if period.status == Period.Status.CLOSED else None,
         )
@@ -186,7 +188,9 @@ def _detail_context(period: Period, reopen_form: ReopenForm) -> dict:
     is_closed = period.status == Period.Status.CLOSED
     return {
         "period": period,
-        "problems": closing.close_problems(period) if period.status == Period.Status.OPEN else [],
+        "problems": closing.close_problems(period.ref, today=timezone.localdate())
+        if period.status == Period.Status.OPEN
+        else [],
         "events": period.events.select_related("actor").order_by("-at", "-id"),
         "job": period.close_jobs.select_related("requested_by").order_by("-created_at", "-id").first(),
         # A closing period holds partial results: nothing is counted until it is closed.
@@ -235,12 +239,16 @@ def period_reopen(request, code: str):
         period = get_period_for_hr(code)
         return render(request, "hr/period_detail.html", _detail_context(period, form))
     try:
-        period = closing.period_reopen(code=code, reason=form.cleaned_data["reason"], user=request.user)
+        reopened = closing.period_reopen(code=code, reason=form.cleaned_data["reason"], user=request.user)
     except closing.CloseRefused as exc:
         messages.error(request, str(exc))
         return redirect(_back(request, reverse("hr:periods")))
-    messages.success(request, _("%(code)s is open again.") % {"code": period.code})
-    return redirect(_back(request, reverse("hr:period_detail", args=[period.code])))
+    messages.success(
+        request,
+        ngettext("%(codes)s is open again.", "%(codes)s are open again.", len(reopened))
+        % {"codes": ", ".join(period.code for period in reopened)},
+    )
+    return redirect(_back(request, reverse("hr:period_detail", args=[code])))
 
 
 @login_required
@@ -274,7 +282,7 @@ def job(request, job_id: int):
     )
     if wants_json:
         return JsonResponse(_job_status(close_job))
-    finished = close_job.status in (CloseJob.Status.DONE, CloseJob.Status.FAILED)
+    finished = close_job.is_finished
     summary = None
     if close_job.status == CloseJob.Status.DONE:
         # The close records its counts on the period's history.

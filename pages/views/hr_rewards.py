@@ -133,7 +133,7 @@ def hr_home(request):
         _context(
             "home",
             next_month=next_month,
-            next_month_problems=close_problems(next_month) if next_month else [],
+            next_month_problems=close_problems(next_month.ref, today=timezone.localdate()) if next_month else [],
             next_month_ended=next_month is not None and next_month.end < timezone.localdate(),
             open_months=open_months,
             active_employees=Employee.objects.filter(is_active=True).count(),

@@ -77,7 +77,7 @@ def test_close_month_writes_scorecards_rewards_and_history(close):
     # R1: 2% × 100,000 + 4% × 20,000 = 2,800.00; R2: 2% × 90,000 = 1,800.00
     assert commissions == {"R1": Decimal("2800.00"), "R2": Decimal("1800.00")}
     actions = list(p.events.order_by("at", "id").values_list("action", flat=True))
-    assert actions == ["close_requested", "closed"]
+    assert actions == ["close_requested", "close_started", "closed"]
     assert p.events.get(action="closed").details["scorecards"] == 4
 
 
@@ -96,9 +96,8 @@ def test_quarter_cannot_close_before_its_months(close):
     close("2026-01")
     with pytest.raises(closing.CloseRefused, match="2026-Q1 cannot close before 2026-02, 2026-03 are closed"):
         close("2026-Q1")
-    assert Period.objects.get(code="2026-Q1").status == Period.Status.OPEN
-    failed = PeriodEvent.objects.get(period__code="2026-Q1", action="close_failed")
-    assert "2026-02, 2026-03" in failed.reason
+    # A refusal writes nothing: the quarter has no row until a close of it is accepted.
+    assert not Period.objects.filter(code="2026-Q1").exists()
 
 
 def test_year_cannot_close_before_its_quarters(close):
@@ -118,10 +117,10 @@ def test_rerunning_a_chunk_does_not_duplicate(monkeypatch, close):
     calls = []
     original = closing.period_close_chunk
 
-    def twice(*, job_id, employee_ids, level):
+    def twice(*, job_id, attempt, employee_ids, level):
         calls.append(list(employee_ids))
-        original(job_id=job_id, employee_ids=employee_ids, level=level)
-        return original(job_id=job_id, employee_ids=employee_ids, level=level)
+        original(job_id=job_id, attempt=attempt, employee_ids=employee_ids, level=level)
+        return original(job_id=job_id, attempt=attempt, employee_ids=employee_ids, level=level)
 
     monkeypatch.setattr(closing, "period_close_chunk", twice)
     close("2026-01")
@@ -208,12 +207,18 @@ def test_reopen_keeps_approved_rewards_and_shows_a_changed_amount(close):
     assert RewardSuggestion.objects.filter(code="commission").count() == 2
 
 
-def test_reopen_of_a_month_inside_a_closed_quarter_is_refused(close):
+def test_reopening_a_month_inside_a_closed_quarter_reopens_the_quarter_and_later_months(close):
     small_org()
     for code in ("2026-01", "2026-02", "2026-03", "2026-Q1"):
         close(code)
-    with pytest.raises(closing.CloseRefused, match="reopen 2026-Q1 first"):
-        closing.period_reopen(code="2026-01", reason="fix")
+
+    reopened = closing.period_reopen(code="2026-01", reason="fix")
+
+    assert [p.code for p in reopened] == ["2026-01", "2026-02", "2026-03", "2026-Q1"]
+    assert set(Period.objects.values_list("status", flat=True)) == {Period.Status.OPEN}
+    assert not Scorecard.objects.exists()
+    reasons = set(PeriodEvent.objects.filter(action="reopened").values_list("period__code", "reason"))
+    assert reasons == {(code, "fix") for code in ("2026-01", "2026-02", "2026-03", "2026-Q1")}
 
 
 def test_reclose_gives_the_same_numbers(close):

@@ -101,7 +101,8 @@ def test_deeper_tree_scores_bottom_up(deep_org, close):
 
 
 def test_commission_for_every_rep_wherever_they_sit(deep_org, close):
-    close("2026-01")
+    for code in ("2025-11", "2025-12", "2026-01"):  # months close in order
+        close(code)
     commissions = dict(
         RewardSuggestion.objects.filter(period__code="2026-01", code="commission").values_list(
             "employee__employee_no", "amount"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -271,7 +272,7 @@ def test_close_then_detail_shows_history_counts_and_exports():
 
     assert response.context["scorecard_count"] == 4
     assert response.context["reward_count"] == RewardSuggestion.objects.filter(period__code="2026-01").count()
-    assert [event.action for event in response.context["events"]] == ["closed", "close_requested"]
+    assert [event.action for event in response.context["events"]] == ["closed", "close_started", "close_requested"]
     page = response.content.decode()
     assert "4 scorecards · " in page
     assert "/hr/periods/2026-01/export/?format=csv" in page
@@ -286,7 +287,14 @@ def test_close_then_detail_shows_history_counts_and_exports():
 
 def test_running_job_page_polls_and_has_a_no_script_fallback(hr_client):
     closing = period("2026-01", status=Period.Status.CLOSING)
-    job = CloseJob.objects.create(period=closing, status=CloseJob.Status.RUNNING, steps_total=4, steps_done=1)
+    job = CloseJob.objects.create(
+        period=closing,
+        status=CloseJob.Status.RUNNING,
+        steps_total=4,
+        steps_done=1,
+        attempt=1,
+        lease_expires_at=timezone.now() + timedelta(seconds=60),
+    )
 
     page = hr_client.get(f"/hr/jobs/{job.pk}/").content.decode()
 
@@ -403,15 +411,18 @@ def test_reopen_with_a_reason_opens_the_period_and_keeps_the_reason(hr_client):
     assert "R7&#x27;s January sales were missing" in page
 
 
-def test_reopen_of_a_month_whose_quarter_is_closed_is_refused(hr_client):
+def test_reopen_of_a_month_whose_quarter_is_closed_reopens_both(hr_client):
     period("2026-01", status=Period.Status.CLOSED)
     period("2026-Q1", status=Period.Status.CLOSED)
 
     response = hr_client.post("/hr/periods/2026-01/reopen/", {"reason": "late data"}, follow=True)
 
-    assert "reopen 2026-Q1 first" in response.content.decode()
-    assert Period.objects.get(code="2026-01").status == Period.Status.CLOSED
-    assert not PeriodEvent.objects.exists()
+    assert "2026-01, 2026-Q1 are open again." in response.content.decode()
+    assert set(Period.objects.values_list("code", "status")) == {("2026-01", "open"), ("2026-Q1", "open")}
+    assert set(PeriodEvent.objects.values_list("period__code", "action", "reason")) == {
+        ("2026-01", "reopened", "late data"),
+        ("2026-Q1", "reopened", "late data"),
+    }
 
 
 def test_reopen_of_an_open_period_is_refused(hr_client):

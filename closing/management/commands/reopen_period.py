@@ -4,7 +4,11 @@ from closing import services as closing
 
 
 class Command(BaseCommand):
-    help = "Reopen a closed PERIOD with a written reason (kept in the period's history)."
+    help = (
+        "Reopen a closed PERIOD with a written reason (kept in the history of every period it reopens): "
+        "a month also reopens every later closed month and the closed quarters and years containing them; "
+        "a quarter also reopens its year."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("period")
@@ -12,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, period: str, reason: str, **options):
         try:
-            closing.period_reopen(code=period, reason=reason)
+            reopened = closing.period_reopen(code=period, reason=reason)
         except closing.CloseRefused as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"Reopened {period}.")
+        self.stdout.write(f"Reopened {', '.join(p.code for p in reopened)}.")
