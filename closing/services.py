@@ -239,32 +239,15 @@ def _parents_of(code: str, kind: str) -> list[PeriodRef]:
 def period_close_request(*, code: str, user=None, scheduled: bool = False, today: date | None = None) -> CloseJob:
     """Put a close of ``code`` in the line; raises ``CloseRefused`` with the reasons.
 
-    The caller starts the line once this is committed (``closing.tasks.close_period_enqueue``)."""
+    A close of a period whose running close died (its lease ran out) is that close: it is returned,
+    and the line takes it over when the caller starts the line. The caller starts the line once
+    this is committed (``closing.tasks.close_period_enqueue``)."""
     ref = _parse(code)
     today = today or timezone.localdate()
 
     def request() -> CloseJob | list[str]:
         with _line_locked():
-            period = Period.objects.filter(code=ref.code).first()
-            state = LineState.load()
-            problems = close_problems(ref, today=today, state=state, ahead=state.active)
-            if problems:
-                if period is not None:
-                    PeriodEvent.objects.create(
-                        period=period,
-                        action=PeriodEvent.Action.CLOSE_REFUSED,
-                        actor=user,
-                        reason="; ".join(problems),
-                        details={"scheduled": scheduled},
-                    )
-                return problems
-            if period is None:
-                period = Period.objects.create(**Period.fields_for(ref))
-            job = CloseJob.objects.create(period=period, requested_by=user, scheduled=scheduled)
-            PeriodEvent.objects.create(
-                period=period, action=PeriodEvent.Action.CLOSE_REQUESTED, actor=user, details={"scheduled": scheduled}
-            )
-            return job
+            return _request_locked(ref, today=today, user=user, scheduled=scheduled)
 
     outcome = with_lock_retries(request)
     if isinstance(outcome, list):
@@ -272,18 +255,56 @@ def period_close_request(*, code: str, user=None, scheduled: bool = False, today
     return outcome
 
 
-def close_due_request(*, user=None, scheduled: bool = False, today: date | None = None, grace_days: int = 0):
-    """Put every period that is due in the line, in order (months, quarters, years).
+def _request_locked(ref: PeriodRef, *, today: date, user, scheduled: bool) -> CloseJob | list[str]:
+    """A request under the line's lock: the new (or dead, to be taken over) job, or the refusals."""
+    period = Period.objects.filter(code=ref.code).first()
+    if period is not None and period.status == Period.Status.CLOSING:
+        dead = CloseJob.objects.filter(
+            period=period, status=CloseJob.Status.RUNNING, lease_expires_at__lte=timezone.now()
+        ).first()
+        if dead is not None:
+            return dead
+    state = LineState.load()
+    problems = close_problems(ref, today=today, state=state, ahead=state.active)
+    if problems:
+        if period is not None:
+            PeriodEvent.objects.create(
+                period=period,
+                action=PeriodEvent.Action.CLOSE_REFUSED,
+                actor=user,
+                reason="; ".join(problems),
+                details={"scheduled": scheduled},
+            )
+        return problems
+    if period is None:
+        period = Period.objects.create(**Period.fields_for(ref))
+    job = CloseJob.objects.create(period=period, requested_by=user, scheduled=scheduled)
+    PeriodEvent.objects.create(
+        period=period, action=PeriodEvent.Action.CLOSE_REQUESTED, actor=user, details={"scheduled": scheduled}
+    )
+    return job
 
-    Returns ``(jobs, refusals)``; a refusal (a close that became impossible meanwhile) stops the rest."""
+
+def close_due_request(
+    *, user=None, scheduled: bool = False, today: date | None = None, grace_days: int = 0
+) -> tuple[list[CloseJob], list[str]]:
+    """Put every period that is due in the line, in order (months, quarters, years), in one
+    transaction under the line's lock, so two of these at once never ask for a period twice.
+
+    Returns ``(jobs, refusals)``; a refusal (a rule that fails although the period was due) stops the rest."""
     today = today or timezone.localdate()
-    jobs: list[CloseJob] = []
-    for code in periods_due(today=today, grace_days=grace_days):
-        try:
-            jobs.append(period_close_request(code=code, user=user, scheduled=scheduled, today=today))
-        except CloseRefused as exc:
-            return jobs, [f"{code}: {exc}"]
-    return jobs, []
+
+    def request_all() -> tuple[list[CloseJob], list[str]]:
+        jobs: list[CloseJob] = []
+        with _line_locked():
+            for code in periods_due(today=today, grace_days=grace_days):
+                outcome = _request_locked(PeriodRef.parse(code), today=today, user=user, scheduled=scheduled)
+                if isinstance(outcome, list):
+                    return jobs, [f"{code}: {'; '.join(outcome)}"]
+                jobs.append(outcome)
+        return jobs, []
+
+    return with_lock_retries(request_all)
 
 
 def close_cancel(*, job_id: int, user=None) -> CloseJob:

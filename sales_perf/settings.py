@@ -166,7 +166,7 @@ SALES_PERF_CURRENCY = env.str("SALES_PERF_CURRENCY", "CNY")
 # A month closes automatically this many days after it ends (0 disables automatic closes).
 SALES_PERF_AUTO_CLOSE_DAYS = env.int("SALES_PERF_AUTO_CLOSE_DAYS", 5, minimum=0, maximum=60)
 # Employees per close task; more workers close faster.
-SALES_PERF_CLOSE_CHUNK_SIZE = env.int("SALES_PERF_CLOSE_CHUNK_SIZE", 20000, minimum=100)
+SALES_PERF_CLOSE_CHUNK_SIZE = env.int("SALES_PERF_CLOSE_CHUNK_SIZE", 20000, minimum=10)
 # A running close renews a lease this long as it works; once it runs out (the worker died) the
 # line takes the close over.
 SALES_PERF_CLOSE_LEASE_SECONDS = env.int("SALES_PERF_CLOSE_LEASE_SECONDS", 60, minimum=1, maximum=3600)

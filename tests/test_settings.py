@@ -225,6 +225,8 @@ print(json.dumps({
     "SALES_PERF_CURRENCY": settings.SALES_PERF_CURRENCY,
     "SALES_PERF_AUTO_CLOSE_DAYS": settings.SALES_PERF_AUTO_CLOSE_DAYS,
     "SALES_PERF_CLOSE_CHUNK_SIZE": settings.SALES_PERF_CLOSE_CHUNK_SIZE,
+    "SALES_PERF_CLOSE_LEASE_SECONDS": settings.SALES_PERF_CLOSE_LEASE_SECONDS,
+    "SQLITE_OPTIONS": db.get("OPTIONS", {}) if "sqlite" in db["ENGINE"] else {},
     "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
     "CELERY_TASK_ALWAYS_EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
     "app_task_always_eager": app.conf.task_always_eager,
@@ -294,6 +296,11 @@ def test_defaults_of_the_other_variables() -> None:
     assert loaded["SALES_PERF_CURRENCY"] == "CNY"
     assert loaded["SALES_PERF_AUTO_CLOSE_DAYS"] == 5
     assert loaded["SALES_PERF_CLOSE_CHUNK_SIZE"] == 20000
+    assert loaded["SALES_PERF_CLOSE_LEASE_SECONDS"] == 60
+    # concurrent closes on the embedded default: IMMEDIATE transactions, a write-ahead log, a wait
+    assert loaded["SQLITE_OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in loaded["SQLITE_OPTIONS"]["init_command"]
+    assert loaded["SQLITE_OPTIONS"]["timeout"] == 30
     assert loaded["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
     assert loaded["DEFAULT_FROM_EMAIL"] == "sales-perf@localhost"
     assert loaded["SESSION_COOKIE_AGE"] == 8 * 60 * 60
@@ -338,6 +345,7 @@ def test_variables_reach_the_settings() -> None:
         SALES_PERF_CURRENCY="USD",
         SALES_PERF_AUTO_CLOSE_DAYS="0",
         SALES_PERF_CLOSE_CHUNK_SIZE="100",
+        SALES_PERF_CLOSE_LEASE_SECONDS="5",
         SQLITE_NAME="other.sqlite3",
     )
 
@@ -348,6 +356,7 @@ def test_variables_reach_the_settings() -> None:
     assert loaded["SALES_PERF_CURRENCY"] == "USD"
     assert loaded["SALES_PERF_AUTO_CLOSE_DAYS"] == 0
     assert loaded["SALES_PERF_CLOSE_CHUNK_SIZE"] == 100
+    assert loaded["SALES_PERF_CLOSE_LEASE_SECONDS"] == 5
     assert Path(loaded["NAME"]) == PROJECT_ROOT / "other.sqlite3"
 
 
@@ -431,7 +440,8 @@ POSTGRES = {"DATABASE_URL": "postgres://sales@db.internal:5432/sales_perf"}
         ({"DATABASE_URL": "postgres://db.internal:port/x"}, "DATABASE_URL could not be parsed"),
         ({"SALES_PERF_AUTO_CLOSE_DAYS": "61"}, "SALES_PERF_AUTO_CLOSE_DAYS=61 is above the maximum 60"),
         ({"SALES_PERF_AUTO_CLOSE_DAYS": "five"}, "SALES_PERF_AUTO_CLOSE_DAYS='five' is not an integer"),
-        ({"SALES_PERF_CLOSE_CHUNK_SIZE": "99"}, "SALES_PERF_CLOSE_CHUNK_SIZE=99 is below the minimum 100"),
+        ({"SALES_PERF_CLOSE_CHUNK_SIZE": "9"}, "SALES_PERF_CLOSE_CHUNK_SIZE=9 is below the minimum 10"),
+        ({"SALES_PERF_CLOSE_LEASE_SECONDS": "0"}, "SALES_PERF_CLOSE_LEASE_SECONDS=0 is below the minimum 1"),
         ({"DJANGO_SESSION_HOURS": "0"}, "DJANGO_SESSION_HOURS=0 is below the minimum 1"),
         ({"DJANGO_SESSION_HOURS": "721"}, "DJANGO_SESSION_HOURS=721 is above the maximum 720"),
         ({"DJANGO_SESSION_HOURS": "8h"}, "DJANGO_SESSION_HOURS='8h' is not an integer"),

@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appraisals', '0003_default_policy'),
+        ("appraisals", "0003_default_policy"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='periodevent',
-            name='action',
-            field=models.CharField(choices=[('close_requested', 'close requested'), ('close_refused', 'close refused'), ('close_started', 'close started'), ('close_taken_over', 'close taken over'), ('close_cancelled', 'close cancelled'), ('closed', 'closed'), ('close_failed', 'close failed'), ('reopened', 'reopened'), ('reopen_refused', 'reopen refused')], max_length=20, verbose_name='action'),
+            model_name="periodevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("close_requested", "close requested"),
+                    ("close_refused", "close refused"),
+                    ("close_started", "close started"),
+                    ("close_taken_over", "close taken over"),
+                    ("close_cancelled", "close cancelled"),
+                    ("closed", "closed"),
+                    ("close_failed", "close failed"),
+                    ("reopened", "reopened"),
+                    ("reopen_refused", "reopen refused"),
+                ],
+                max_length=20,
+                verbose_name="action",
+            ),
         ),
     ]
