@@ -129,11 +129,11 @@ def metrics_import(
         _metrics_check_at_most(check, rules, slots, errors)
         errors.raise_if_any()
         if not check.valid:
-            return ImportResult(rows=check.rows, created=0, updated=0)
+            return ImportResult(rows=check.rows, created=0, updated=0, encoding=rows.encoding)
         if progress is not None:
             progress(f"{check.valid:,} rows valid, writing")
         created, updated = _metrics_write(spool, slots, check.valid, user)
-    return ImportResult(rows=check.rows, created=created, updated=updated)
+    return ImportResult(rows=check.rows, created=created, updated=updated, encoding=rows.encoding)
 
 
 def _metric_rules() -> dict[str, _MetricRule]:
@@ -465,6 +465,8 @@ def _metrics_copy_upsert(
         )
         written = cursor.rowcount
         cursor.execute(f"DROP TABLE {staging}")
+        # Fresh statistics, or the close that follows plans its reads for a table a fraction of its size.
+        cursor.execute(f"ANALYZE {target}")
     if written != valid:
         raise RuntimeError(f"metrics_import wrote {written} rows of {valid}")
     return valid - updated, updated

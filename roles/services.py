@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext
 
 from roles.models import Employee, Role
 from roles.tree import org_cycles
+from sales_perf.bulk import insert_rows, is_postgres
 from sales_perf.tabular import FILE_LEVEL, ErrorList, ImportResult, TableSource, read_table
 
 if TYPE_CHECKING:
@@ -175,7 +176,8 @@ def employees_import(*, source: TableSource, filename: str, user: AbstractBaseUs
     errors.raise_if_any()
 
     with transaction.atomic():
-        return _employees_write(parsed, stored, row_count)
+        result = _employees_write(parsed, stored, row_count)
+    return replace(result, encoding=rows.encoding)
 
 
 def _parse_date(text: str, line: int, field: str, errors: ErrorList) -> date | None:
@@ -228,62 +230,130 @@ def _check_cycles(parsed: dict[str, _EmployeeRow], stored: dict[str, tuple], err
 
 
 def _employees_write(parsed: dict[str, _EmployeeRow], stored: dict[str, tuple], row_count: int) -> ImportResult:
-    new = [
-        Employee(
-            employee_no=employee.employee_no,
-            name=employee.name,
-            email=employee.email,
-            role_id=employee.role_id,
-            hire_date=employee.hire_date,
-            quarterly_bonus_base=employee.quarterly_bonus_base,
-            annual_bonus_base=employee.annual_bonus_base,
-        )
+    """Create the new employees, update the changed ones, then link every manager."""
+    new = [employee for employee in parsed.values() if employee.employee_no not in stored]
+    changed = [
+        employee
         for employee in parsed.values()
-        if employee.employee_no not in stored
+        if employee.employee_no in stored and _row_values(employee) != _stored_values(stored[employee.employee_no])
     ]
-    # Managers are linked in the second pass, once every employee of the file has an id.
-    Employee.objects.bulk_create(new, batch_size=EMPLOYEE_BATCH_SIZE)
-    ids = {employee_no: values[0] for employee_no, values in stored.items()}
-    ids.update({employee.employee_no: employee.pk for employee in new})
-    if any(employee.pk is None for employee in new):  # a backend that cannot return ids from a bulk insert
-        ids.update(
-            Employee.objects.filter(employee_no__in=[employee.employee_no for employee in new]).values_list(
-                "employee_no", "id"
-            )
-        )
+    if is_postgres():
+        _employees_copy_upsert(parsed)
+    else:
+        _employees_orm_write(new, changed, stored)
+    return ImportResult(rows=row_count, created=len(new), updated=len(changed))
 
-    changed: list[Employee] = []
-    updated = 0
-    for employee in parsed.values():
-        reports_to_id = ids[employee.reports_to] if employee.reports_to else None
-        values = (
-            employee.name,
-            employee.email,
-            employee.role_id,
-            reports_to_id,
-            employee.hire_date,
-            employee.quarterly_bonus_base,
-            employee.annual_bonus_base,
+
+def _row_values(employee: _EmployeeRow) -> tuple:
+    return (
+        employee.name,
+        employee.email,
+        employee.role_id,
+        employee.reports_to,
+        employee.hire_date,
+        employee.quarterly_bonus_base,
+        employee.annual_bonus_base,
+    )
+
+
+def _stored_values(values: tuple) -> tuple:
+    """A stored employee as ``_row_values`` gives a row (the manager by employee_no)."""
+    _pk, name, email, role_id, _boss_id, hire_date, quarterly, annual, boss_no = values
+    return (name, email, role_id, boss_no, hire_date, quarterly, annual)
+
+
+_STAGING_COLUMNS = (
+    "employee_no",
+    "name",
+    "email",
+    "role_id",
+    "reports_to_no",
+    "hire_date",
+    "quarterly_bonus_base",
+    "annual_bonus_base",
+)
+
+
+def _employees_copy_upsert(parsed: dict[str, _EmployeeRow]) -> None:
+    """PostgreSQL: COPY the file into a staging table, then three set-based statements: insert the
+    new employees, update the changed fields, link the managers with one ``UPDATE … FROM``
+    (Django's bulk_update writes a CASE per row: 46 of 50 s for 20,000 people)."""
+    staging = "employee_import_rows"
+    employees = connection.ops.quote_name(Employee._meta.db_table)
+    fields = ", ".join(_STAGING_COLUMNS[1:4] + _STAGING_COLUMNS[5:])
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {staging} (employee_no varchar(32) PRIMARY KEY, name varchar(200) NOT NULL,"
+            " email varchar(254) NOT NULL, role_id bigint NOT NULL, reports_to_no varchar(32),"
+            " hire_date date, quarterly_bonus_base numeric(14, 2), annual_bonus_base numeric(14, 2)) ON COMMIT DROP"
         )
-        before = stored.get(employee.employee_no)
-        if before is not None:
-            if values == tuple(before[1:8]):
-                continue
-            updated += 1
-        elif reports_to_id is None:
-            continue
-        changed.append(
-            Employee(
-                id=ids[employee.employee_no],
-                employee_no=employee.employee_no,
-                name=employee.name,
-                email=employee.email,
-                role_id=employee.role_id,
-                reports_to_id=reports_to_id,
-                hire_date=employee.hire_date,
-                quarterly_bonus_base=employee.quarterly_bonus_base,
-                annual_bonus_base=employee.annual_bonus_base,
-            )
+        insert_rows(
+            staging,
+            _STAGING_COLUMNS,
+            (
+                (
+                    e.employee_no,
+                    e.name,
+                    e.email,
+                    e.role_id,
+                    e.reports_to,
+                    e.hire_date,
+                    e.quarterly_bonus_base,
+                    e.annual_bonus_base,
+                )
+                for e in parsed.values()
+            ),
         )
-    Employee.objects.bulk_update(changed, fields=EMPLOYEE_IMPORT_FIELDS, batch_size=EMPLOYEE_BATCH_SIZE)
-    return ImportResult(rows=row_count, created=len(new), updated=updated)
+        cursor.execute(f"ANALYZE {staging}")
+        # Names come from fixed lists and model meta; there are no values in these statements.
+        cursor.execute(
+            f"INSERT INTO {employees} (employee_no, {fields}, is_active)"  # noqa: S608
+            f" SELECT s.employee_no, {', '.join('s.' + f for f in fields.split(', '))}, true FROM {staging} s"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {employees} e WHERE e.employee_no = s.employee_no)"
+        )
+        changed = " OR ".join(f"e.{field} IS DISTINCT FROM s.{field}" for field in fields.split(", "))
+        cursor.execute(
+            f"UPDATE {employees} e SET {', '.join(f'{f} = s.{f}' for f in fields.split(', '))}"  # noqa: S608
+            f" FROM {staging} s WHERE e.employee_no = s.employee_no AND ({changed})"
+        )
+        cursor.execute(
+            f"UPDATE {employees} e SET reports_to_id = m.id FROM {staging} s"  # noqa: S608
+            f" LEFT JOIN {employees} m ON m.employee_no = s.reports_to_no"
+            f" WHERE e.employee_no = s.employee_no AND e.reports_to_id IS DISTINCT FROM m.id"
+        )
+        cursor.execute(f"DROP TABLE {staging}")
+        # Fresh statistics for the close that usually follows an import.
+        cursor.execute(f"ANALYZE {employees}")
+
+
+def _employees_orm_write(new: list[_EmployeeRow], changed: list[_EmployeeRow], stored: dict[str, tuple]) -> None:
+    """SQLite: bulk_create the new employees, then bulk_update the changed ones and every new one
+    with a manager (managers may come later in the file, so they are linked once all have ids)."""
+    Employee.objects.bulk_create(
+        [Employee(employee_no=e.employee_no, **_employee_fields(e, reports_to_id=None)) for e in new],
+        batch_size=EMPLOYEE_BATCH_SIZE,
+    )
+    ids = {employee_no: values[0] for employee_no, values in stored.items()}
+    ids.update(Employee.objects.filter(employee_no__in=[e.employee_no for e in new]).values_list("employee_no", "id"))
+    updates = [
+        Employee(
+            id=ids[e.employee_no],
+            employee_no=e.employee_no,
+            **_employee_fields(e, reports_to_id=ids[e.reports_to] if e.reports_to else None),
+        )
+        for e in [*changed, *(e for e in new if e.reports_to)]
+    ]
+    Employee.objects.bulk_update(updates, fields=EMPLOYEE_IMPORT_FIELDS, batch_size=EMPLOYEE_BATCH_SIZE)
+
+
+def _employee_fields(employee: _EmployeeRow, *, reports_to_id: int | None) -> dict:
+    return {
+        "name": employee.name,
+        "email": employee.email,
+        "role_id": employee.role_id,
+        "reports_to_id": reports_to_id,
+        "hire_date": employee.hire_date,
+        "quarterly_bonus_base": employee.quarterly_bonus_base,
+        "annual_bonus_base": employee.annual_bonus_base,
+    }

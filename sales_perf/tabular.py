@@ -12,6 +12,8 @@ import csv
 import io
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -24,6 +26,14 @@ from django.utils.translation import gettext, ngettext
 # Keep the first this-many errors of a failed import; the rest are only counted, so a
 # garbage file of a million rows reports its size without eating memory.
 MAX_REPORTED_ERRORS = 1000
+
+# How a file was read, for the import report.
+UTF8 = "UTF-8"
+GB18030 = "GB18030"
+XLSX = "XLSX"
+_CODECS = {UTF8: "utf-8", GB18030: "gb18030"}
+DETECT_CHUNK = 1 << 20
+ENCODING_SPOOL_IN_MEMORY = 32 * 1024 * 1024
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
@@ -53,6 +63,7 @@ class ImportResult:
     rows: int
     created: int
     updated: int
+    encoding: str = UTF8  # how the file was read: UTF-8, GB18030 or XLSX
 
     @property
     def unchanged(self) -> int:
@@ -76,6 +87,18 @@ class ImportFailed(Exception):
     def unlisted(self) -> int:
         """How many errors were counted but not kept in ``errors``."""
         return self.error_count - len(self.errors)
+
+
+class Rows(Iterator):
+    """A file's rows as they stream, and how the file was read (``encoding``: UTF-8, GB18030 or XLSX)."""
+
+    encoding: str = UTF8
+
+    def __init__(self, rows: Iterator) -> None:
+        self._rows = rows
+
+    def __next__(self):
+        return next(self._rows)
 
 
 class ErrorList:
@@ -135,7 +158,9 @@ def read_table(
     """
     header, rows = read_table_values(source, filename=filename, columns=columns, required=required, errors=errors)
     keys = tuple(columns)
-    return header, ((line, dict(zip(keys, values, strict=True))) for line, values in rows)
+    as_dicts = Rows((line, dict(zip(keys, values, strict=True))) for line, values in rows)
+    as_dicts.encoding = rows.encoding
+    return header, as_dicts
 
 
 def read_table_values(
@@ -152,6 +177,7 @@ def read_table_values(
     """
     stream, owned = _open_binary(source)
     raw_rows: Generator[tuple[int, list[str]], None, None] | None = None
+    encoding = XLSX
     try:
         head = stream.read(len(XLSX_MAGIC))
         if not isinstance(head, bytes):
@@ -165,7 +191,8 @@ def read_table_values(
         elif Path(filename).suffix.lower() in {".xlsx", ".xlsm"}:
             raise ImportFailed([RowError(FILE_LEVEL, "file", gettext("not an XLSX workbook"))])
         else:
-            raw_rows = _csv_rows(stream, head)
+            stream, encoding, owned = _csv_encoding(stream, head, owned)
+            raw_rows = _csv_rows(stream, head, encoding)
 
         try:
             header_line, header_cells = next(raw_rows)
@@ -180,7 +207,9 @@ def read_table_values(
         if owned:
             stream.close()
         raise
-    return header, _rows(raw_rows, columns, positions, stream if owned else None, errors)
+    rows = Rows(_rows(raw_rows, columns, positions, stream if owned else None, errors))
+    rows.encoding = encoding
+    return header, rows
 
 
 def _open_binary(source: TableSource) -> tuple[IO[bytes], bool]:
@@ -212,10 +241,37 @@ class _StreamError(Exception):
         self.error = error
 
 
-def _csv_rows(stream: IO[bytes], head: bytes) -> Generator[tuple[int, list[str]], None, None]:
+def _csv_encoding(stream: IO[bytes], head: bytes, owned: bool) -> tuple[IO[bytes], str, bool]:
+    """UTF-8, or GB18030 (what Excel on Chinese Windows saves as "CSV") when the file is not valid
+    UTF-8 (POLICY.md §7). One quick pass over the bytes; the stream is put back after ``head``
+    (a stream that cannot seek is spooled first; the spool is then the caller's to close)."""
+    seekable = getattr(stream, "seekable", None)
+    if seekable is None or not seekable():
+        spool = tempfile.SpooledTemporaryFile(max_size=ENCODING_SPOOL_IN_MEMORY)  # noqa: SIM115 - closed with the rows
+        spool.write(head)
+        shutil.copyfileobj(stream, spool, DETECT_CHUNK)
+        if owned:
+            stream.close()
+        spool.seek(len(head))
+        stream, owned = spool, True
+    start = stream.tell()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    encoding = UTF8
+    try:
+        decoder.decode(head)
+        while chunk := stream.read(DETECT_CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        encoding = GB18030
+    stream.seek(start)
+    return stream, encoding, owned
+
+
+def _csv_rows(stream: IO[bytes], head: bytes, encoding: str = UTF8) -> Generator[tuple[int, list[str]], None, None]:
     """``(first line of the record, cells)`` for every CSV record.
 
-    Physical lines are decoded one by one (UTF-8 never puts a newline byte inside a
+    Physical lines are decoded one by one (neither UTF-8 nor GB18030 puts a newline byte inside a
     character), so a decoding error names its exact line: the one the reader was fetching.
     """
     # The sniffed bytes start the first line (or, in a tiny file, hold whole lines).
@@ -227,7 +283,8 @@ def _csv_rows(stream: IO[bytes], head: bytes) -> Generator[tuple[int, list[str]]
         first_lines[0] = first_lines[0][len(codecs.BOM_UTF8) :]
     rest = stream if isinstance(stream, io.IOBase) else iter(stream.readline, b"")
     lines = itertools.chain(first_lines, rest)
-    reader = csv.reader(map(bytes.decode, lines), strict=True)
+    codec = _CODECS[encoding]
+    reader = csv.reader((line.decode(codec) for line in lines), strict=True)
     previous_end = 0
     while True:
         try:
@@ -236,7 +293,7 @@ def _csv_rows(stream: IO[bytes], head: bytes) -> Generator[tuple[int, list[str]]
             return
         except UnicodeDecodeError:
             raise _StreamError(
-                RowError(reader.line_num + 1, "file", gettext("not UTF-8 text (save the file as CSV UTF-8)"))
+                RowError(reader.line_num + 1, "file", gettext("not UTF-8 or GB18030 text (save the file as CSV UTF-8)"))
             ) from None
         except csv.Error as exc:
             raise _StreamError(

@@ -166,12 +166,60 @@ def test_a_value_beyond_the_header_is_a_row_error():
 def test_text_that_is_not_utf8_names_its_line():
     errors = ErrorList()
 
-    _header, rows = _read(
-        b"employee_no,period,metric,value\nR01,2026-01,csat,4\nR\xe902,2026-01,csat,4\n", errors=errors
+    _header, streamed = read_table(
+        b"employee_no,period,metric,value\nR01,2026-01,csat,4\nR\xe902,2026-01,csat,4\n",
+        filename="metrics.csv",
+        columns=COLUMNS,
+        errors=errors,
     )
+    rows = list(streamed)
 
     assert [line for line, _row in rows] == [2]
-    assert errors.kept == [RowError(3, "file", "not UTF-8 text (save the file as CSV UTF-8)")]
+    # not UTF-8, so read as GB18030, which this is not either (a stray Latin-1 é)
+    assert errors.kept == [RowError(3, "file", "not UTF-8 or GB18030 text (save the file as CSV UTF-8)")]
+    assert streamed.encoding == "GB18030"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk"])
+def test_a_csv_saved_by_excel_on_chinese_windows_is_read_as_gb18030(encoding):
+    text = "employee_no,name\r\nR01,陈静\r\nR02,李强·王\r\n"
+
+    _header, rows = read_table(text.encode(encoding), filename="employees.csv", columns=("employee_no", "name"))
+
+    assert [row for _line, row in rows] == [
+        {"employee_no": "R01", "name": "陈静"},
+        {"employee_no": "R02", "name": "李强·王"},
+    ]
+    assert rows.encoding == "GB18030"
+
+
+def test_utf8_with_a_bom_is_read_as_utf8():
+    _header, rows = read_table(
+        "\ufeffemployee_no,name\nR01,陈静\n".encode(), filename="e.csv", columns=("employee_no", "name")
+    )
+
+    assert [row["name"] for _line, row in rows] == ["陈静"]
+    assert rows.encoding == "UTF-8"
+
+
+def test_the_encoding_of_a_stream_that_cannot_seek_is_found_too():
+    class OneWay(io.RawIOBase):
+        def __init__(self, data: bytes):
+            self._data = io.BytesIO(data)
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            chunk = self._data.read(len(buffer))
+            buffer[: len(chunk)] = chunk
+            return len(chunk)
+
+    data = "employee_no,name\nR01,陈静\n".encode("gb18030")
+    _header, rows = read_table(io.BufferedReader(OneWay(data)), filename="e.csv", columns=("employee_no", "name"))
+
+    assert [row["name"] for _line, row in rows] == ["陈静"]
+    assert rows.encoding == "GB18030"
 
 
 def test_reads_a_path(tmp_path):

@@ -119,11 +119,12 @@ def imports(request):
 
 def _import_message(filename: str, result: ImportResult) -> str:
     rows = ngettext("%(count)s row OK", "%(count)s rows OK", result.rows) % {"count": f"{result.rows:,}"}
-    return _("%(file)s: %(rows)s — %(created)s created, %(updated)s updated") % {
+    return _("%(file)s: %(rows)s — %(created)s created, %(updated)s updated (read as %(encoding)s)") % {
         "file": filename,
         "rows": rows,
         "created": f"{result.created:,}",
         "updated": f"{result.updated:,}",
+        "encoding": result.encoding,
     }
 
 

@@ -341,7 +341,7 @@ def test_xlsx_file_imports_like_the_csv(people):
 
     result = metrics_import(source=data.getvalue(), filename="metrics.xlsx")
 
-    assert result == ImportResult(rows=3, created=3, updated=0)
+    assert result == ImportResult(rows=3, created=3, updated=0, encoding="XLSX")
     assert _value("R01", "2026-01", "sales_actual") == Decimal("150000")
     assert _value("R01", "2026-01", "csat") == Decimal("3.5")
     assert _value("R01", "2026-Q1", "market_share") == Decimal("18")
@@ -407,7 +407,7 @@ def test_command_reports_what_it_imported(stored, tmp_path, capsys):
     call_command("import_metrics", str(path))
 
     output = capsys.readouterr()
-    assert output.out == "Imported 2 metric values (1 created, 1 updated).\n"
+    assert output.out == "Imported 2 metric values (1 created, 1 updated), read as UTF-8.\n"
     assert output.err.splitlines() == ["2 rows read", "2 rows valid, writing"]
 
 

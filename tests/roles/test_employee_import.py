@@ -287,7 +287,7 @@ def test_xlsx_file_imports_like_the_csv():
 
     result = employees_import(source=data.getvalue(), filename="employees.xlsx")
 
-    assert result == ImportResult(rows=2, created=2, updated=0)
+    assert result == ImportResult(rows=2, created=2, updated=0, encoding="XLSX")
     assert _org() == [
         ("1002", "Li Qiang", "", "supervisor", "M01", None, Decimal("8000.50"), None, True, None),
         (
@@ -333,7 +333,7 @@ def test_command_reports_what_it_imported(tmp_path, capsys):
 
     call_command("import_employees", str(path))
 
-    assert capsys.readouterr().out == "Imported 2 employees (2 created, 0 updated).\n"
+    assert capsys.readouterr().out == "Imported 2 employees (2 created, 0 updated), read as UTF-8.\n"
 
 
 def test_command_prints_every_bad_row_and_fails(tmp_path, capsys):
@@ -353,3 +353,17 @@ def test_command_prints_every_bad_row_and_fails(tmp_path, capsys):
 def test_command_refuses_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="cannot be read"):
         call_command("import_employees", str(tmp_path / "nope.csv"))
+
+
+def test_a_gb18030_file_from_excel_imports_and_the_report_names_the_encoding(tmp_path, capsys):
+    path = tmp_path / "员工.csv"
+    path.write_bytes(
+        "employee_no,name,email,role,reports_to,hire_date,quarterly_bonus_base,annual_bonus_base\r\n"
+        "M01,王经理,,manager,,2020-01-01,,\r\n"
+        "R01,陈静,,rep,M01,2024-03-01,,\r\n".encode("gb18030")
+    )
+
+    call_command("import_employees", str(path))
+
+    assert capsys.readouterr().out == "Imported 2 employees (2 created, 0 updated), read as GB18030.\n"
+    assert dict(Employee.objects.values_list("employee_no", "name")) == {"M01": "王经理", "R01": "陈静"}

@@ -33,4 +33,7 @@ class Command(BaseCommand):
                 for line in failure_lines(failed):
                     self.stderr.write(line)
                 raise CommandError(f"{path.name}: {failed.message}, nothing imported") from None
-        self.stdout.write(f"Imported {result.rows} metric values ({result.created} created, {result.updated} updated).")
+        self.stdout.write(
+            f"Imported {result.rows} metric values ({result.created} created, {result.updated} updated), "
+            f"read as {result.encoding}."
+        )

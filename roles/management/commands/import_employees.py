@@ -31,5 +31,6 @@ class Command(BaseCommand):
                 raise CommandError(f"{path.name}: {failed.message}, nothing imported") from None
         unchanged = f", {result.unchanged} unchanged" if result.unchanged else ""
         self.stdout.write(
-            f"Imported {result.rows} employees ({result.created} created, {result.updated} updated{unchanged})."
+            f"Imported {result.rows} employees ({result.created} created, {result.updated} updated{unchanged}), "
+            f"read as {result.encoding}."
         )
