@@ -1,4 +1,6 @@
-"""``manage.py bench_import --rows N``: time ``metrics_import`` on a generated metrics.csv of N rows.
+"""``manage.py bench_import --rows N``: time ``metrics_import`` on a generated metrics.csv of N rows;
+``--employees N``: time ``employees_import`` on a generated employees.csv of an N-person org,
+first as new people, then again with every rep moved to another supervisor (the update path).
 
 Uses its own employees (``BENCH…``) and a far-future year so it never meets real data;
 everything it made is removed afterwards unless ``--keep`` is given (a second run with
@@ -20,6 +22,7 @@ from django.db import connection, transaction
 from appraisals.models import Metric, MetricValue, Period
 from appraisals.services import metrics_import
 from roles.models import Employee, Role
+from roles.services import EMPLOYEE_COLUMNS, employees_import
 from sales_perf.tabular import ImportFailed, failure_lines
 
 BENCH_PREFIX = "BENCH"
@@ -59,6 +62,23 @@ def bench_rows(employees: int) -> Iterator[tuple[str, str, str, str]]:
             yield employee_no, period, "market_share", f"{10 + spread}.25"
 
 
+def bench_org(count: int, *, shift: int = 0) -> Iterator[list[str]]:
+    """An org of ``count`` people: one manager per 1,000, ten supervisors each, reps below them;
+    ``shift`` moves every rep to the next supervisor (all managers change on re-import)."""
+    managers = max(1, count // 1000)
+    supervisors = managers * 10
+    reps = count - managers - supervisors
+    for number in range(managers):
+        yield [bench_employee_no(number), f"Bench manager {number}", "", "manager", "", "", "", ""]
+    for number in range(supervisors):
+        boss = bench_employee_no(number % managers)
+        yield [bench_employee_no(managers + number), f"Bench supervisor {number}", "", "supervisor", boss, "", "", ""]
+    for number in range(reps):
+        boss = bench_employee_no(managers + (number + shift) % supervisors)
+        employee_no = bench_employee_no(managers + supervisors + number)
+        yield [employee_no, f"Bench rep {number}", "", "rep", boss, "2024-01-01", "", ""]
+
+
 def database_cpu_seconds() -> float | None:
     """CPU time used so far by this connection's PostgreSQL backend, when the server runs on this machine.
 
@@ -80,13 +100,20 @@ def database_cpu_seconds() -> float | None:
 
 
 class Command(BaseCommand):
-    help = "Time metrics_import on a generated file of --rows metric rows (own BENCH employees, cleaned up after)."
+    help = (
+        "Time metrics_import on a generated file of --rows metric rows, or employees_import on an org of "
+        "--employees people (own BENCH employees, cleaned up after)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--rows", type=int, default=1_000_000, help="metric rows in the file (default 1,000,000)")
+        parser.add_argument("--employees", type=int, help="time the employee import of an org this size instead")
         parser.add_argument("--keep", action="store_true", help="keep the employees, periods and values afterwards")
 
-    def handle(self, *args, rows: int, keep: bool, **options) -> None:
+    def handle(self, *args, rows: int, employees: int | None, keep: bool, **options) -> None:
+        if employees is not None:
+            self._bench_employees(employees, keep)
+            return
         if rows < 1:
             raise CommandError("--rows must be at least 1")
         missing_metrics = {*MONTHLY, "customers_retained", *QUARTERLY} - set(
@@ -135,6 +162,33 @@ class Command(BaseCommand):
             f"in {seconds:.2f} s = {result.rows / seconds:,.0f} rows/s{cpu}"
         )
 
+    def _bench_employees(self, count: int, keep: bool) -> None:
+        if count < 10:
+            raise CommandError("--employees must be at least 10")
+        if Employee.objects.filter(employee_no__startswith=BENCH_PREFIX).exists():
+            raise CommandError("bench employees exist already: remove them first (run without --keep)")
+        folder = Path(tempfile.mkdtemp(prefix="bench_employees_"))
+        try:
+            for label, shift in (("new org", 0), ("every rep moved", 1)):
+                path = folder / f"employees-{shift}.csv"
+                with path.open("w", encoding="utf-8", newline="") as out:
+                    writer = csv.writer(out)
+                    writer.writerow(EMPLOYEE_COLUMNS)
+                    writer.writerows(bench_org(count, shift=shift))
+                started, started_cpu = time.perf_counter(), time.process_time()
+                result = employees_import(source=path, filename=path.name)
+                seconds, client_cpu = time.perf_counter() - started, time.process_time() - started_cpu
+                self.stdout.write(
+                    f"employees_import ({label}): {result.rows:,} rows ({result.created:,} created, "
+                    f"{result.updated:,} updated) in {seconds:.2f} s; CPU {client_cpu:.1f} s here"
+                )
+        finally:
+            for path in folder.iterdir():
+                path.unlink()
+            folder.rmdir()
+            if not keep:
+                self._clean_up()
+
     def _ensure_employees(self, count: int) -> int:
         existing = set(
             Employee.objects.filter(employee_no__startswith=BENCH_PREFIX).values_list("employee_no", flat=True)
@@ -152,6 +206,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with transaction.atomic():
             values, _ = MetricValue.objects.filter(employee__employee_no__startswith=BENCH_PREFIX).delete()
+            Employee.objects.filter(employee_no__startswith=BENCH_PREFIX).update(reports_to=None)
             _, deleted = Employee.objects.filter(employee_no__startswith=BENCH_PREFIX).delete()
             employees = deleted.get(Employee._meta.label, 0)
             # The bench year's periods go too, unless something else has been stored in them.
