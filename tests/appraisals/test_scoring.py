@@ -31,7 +31,7 @@ from appraisals.scoring import (
     team_target_hits,
     unit_totals,
 )
-from tests.appraisals.policy_fixtures import DEFAULT_BANDS, default_policy, default_rule
+from tests.appraisals.engine_policy import DEFAULT_BANDS, default_policy, default_rule
 
 MARCH = PeriodSpec.from_code("2026-03", history_months=2)
 Q1 = PeriodSpec.from_code("2026-Q1")

@@ -25,7 +25,7 @@ from roles.models import Role
 from tests.factories import EmployeeFactory, period, role
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _services_or_skip():
