@@ -338,6 +338,32 @@ def reward(
     )
 
 
+def tiny_org_closed(*, month: str = "2026-01") -> Period:
+    """Supervisor SUP over four reps RA…RD ("Rep RA"…), ``month`` closed with the default policy.
+
+    rep  target   actual   csat   R1      R2      composite (50·R1 + 20·R2) / 70   band
+    RA   100000   105000   4.4    105.00  110.00  7450 / 70 = 106.43               B
+    RB   100000   120000   3.2    120.00   80.00  7600 / 70 = 108.57               B
+    RC   100000    90000   4.8     90.00  120.00  6900 / 70 =  98.57               B
+    RD   100000    80000   4.0     80.00  100.00  6000 / 70 =  85.71               C
+    SUP: S1 = 395000 / 400000 → 98.75; S4 = (106.43 + 108.57 + 98.57 + 85.71) / 4 = 99.82;
+         (35 × 98.75 + 30 × 99.82) / 65 = 99.24 → B
+    """
+    supervisor = employee("SUP", name="Supervisor", role=Role.SUPERVISOR)
+    for employee_no, actual, csat in (
+        ("RA", "105000", "4.4"),
+        ("RB", "120000", "3.2"),
+        ("RC", "90000", "4.8"),
+        ("RD", "80000", "4.0"),
+    ):
+        rep = employee(employee_no, name=f"Rep {employee_no}", reports_to=supervisor)
+        metrics(rep, period=month, sales_target="100000", sales_actual=actual, csat=csat)
+    close_period(month)
+    closed = Period.objects.get(code=month)
+    assert closed.status == Period.Status.CLOSED
+    return closed
+
+
 def close_period(code: str, *, user: User | None = None, scheduled: bool = False) -> CloseJob:
     """Close ``code`` the way HR and the scheduler do, and return its job once the close has run.
 

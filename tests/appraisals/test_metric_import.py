@@ -1,4 +1,4 @@
-"""metrics_import, ``manage.py import_metrics`` and ``manage.py bench_import`` (POLICY.md §3, §4, §7)."""
+"""metrics_import and ``manage.py import_metrics`` (POLICY.md §3, §4, §7)."""
 
 from __future__ import annotations
 
@@ -397,7 +397,7 @@ def test_progress_is_reported_while_reading(people, monkeypatch):
     assert messages == ["10 rows read", "20 rows read", "25 rows read", "25 rows valid, writing"]
 
 
-# --- the commands ------------------------------------------------------------------------------
+# --- the command --------------------------------------------------------------------------------
 
 
 def test_command_reports_what_it_imported(stored, tmp_path, capsys):
@@ -430,12 +430,3 @@ def test_command_prints_every_bad_row_and_fails(stored, tmp_path, capsys):
 def test_command_refuses_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="cannot be read"):
         call_command("import_metrics", str(tmp_path / "nope.csv"))
-
-
-def test_bench_command_times_an_import_and_cleans_up(capsys):
-    call_command("bench_import", rows=250)
-
-    assert "metrics_import: 250 rows (250 created, 0 updated)" in capsys.readouterr().out
-    assert not Employee.objects.filter(employee_no__startswith="BENCH").exists()
-    assert not MetricValue.objects.exists()
-    assert not Period.objects.exists()
