@@ -4,42 +4,34 @@ quarters and years once their parts are closed; a refused scheduled close is rec
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
-from appraisals.models import Metric, MetricValue, Period, PeriodEvent
+from appraisals.models import Period, PeriodEvent
 from closing import services as closing
 from closing import tasks
 from sales_perf.celery import app
-from tests.builders import close_period
-from tests.factories import EmployeeFactory, period
+from tests.builders import close_period, employee, metrics, period
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sales():
-    rep = EmployeeFactory(employee_no="R1")
+def q1_sales():
+    """R1 sells 100 of a 100 target in each month of 2026-Q1."""
+    rep = employee("R1")
     for code in ("2026-01", "2026-02", "2026-03"):
-        for metric, value in (("sales_target", "100"), ("sales_actual", "100")):
-            MetricValue.objects.create(
-                employee=rep,
-                period=period(code),
-                metric=Metric.objects.get(code=metric),
-                value=Decimal(value),
-                entered_at="2026-04-01T00:00Z",
-            )
+        metrics(rep, period=code, sales_target="100", sales_actual="100")
     return rep
 
 
-def test_a_month_is_due_only_the_set_number_of_days_after_it_ends(sales):
+def test_a_month_is_due_only_the_set_number_of_days_after_it_ends(q1_sales):
     # 2026-01 ends on the 31st; 5 days later is 5 February.
     assert closing.period_due_for_auto_close(today=date(2026, 2, 4), days_after_end=5) is None
     assert closing.period_due_for_auto_close(today=date(2026, 2, 5), days_after_end=5) == "2026-01"
 
 
-def test_months_close_oldest_first_then_the_quarter(sales):
+def test_months_close_oldest_first_then_the_quarter(q1_sales):
     today = date(2026, 5, 1)
     order = []
     for _ in range(4):
@@ -55,7 +47,7 @@ def test_a_month_without_metrics_is_not_due():
     assert closing.period_due_for_auto_close(today=date(2026, 6, 1), days_after_end=5) is None
 
 
-def test_the_beat_task_closes_the_due_month(sales, settings, monkeypatch, django_capture_on_commit_callbacks):
+def test_the_beat_task_closes_the_due_month(q1_sales, settings, monkeypatch, django_capture_on_commit_callbacks):
     settings.SALES_PERF_AUTO_CLOSE_DAYS = 5
     monkeypatch.setattr(tasks.timezone, "localdate", lambda: date(2026, 2, 10))
     with django_capture_on_commit_callbacks(execute=True):
@@ -65,14 +57,14 @@ def test_the_beat_task_closes_the_due_month(sales, settings, monkeypatch, django
     assert PeriodEvent.objects.get(period=closed, action="close_requested").details == {"scheduled": True}
 
 
-def test_auto_close_can_be_switched_off(sales, settings, monkeypatch):
+def test_auto_close_can_be_switched_off(q1_sales, settings, monkeypatch):
     settings.SALES_PERF_AUTO_CLOSE_DAYS = 0
     monkeypatch.setattr(tasks.timezone, "localdate", lambda: date(2026, 6, 1))
     assert tasks.auto_close_periods() is None
     assert not Period.objects.filter(status=Period.Status.CLOSED).exists()
 
 
-def test_a_refused_scheduled_close_records_why_and_closes_nothing(sales):
+def test_a_refused_scheduled_close_records_why_and_closes_nothing(q1_sales):
     with pytest.raises(closing.CloseRefused):
         close_period("2026-Q1", scheduled=True)
     event = PeriodEvent.objects.get(period__code="2026-Q1", action="close_failed")
