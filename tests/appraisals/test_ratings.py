@@ -21,17 +21,12 @@ from appraisals.ratings import (
     ratings_enter,
 )
 from roles.models import Role
+from tests.builders import hr_user, period, ratings, user
 from tests.factories import role
-from tests.roles.person_fixtures import hr_user, login, make_org, metric_value, set_status
 
 pytestmark = pytest.mark.django_db
 
 Q = "2026-Q4"
-
-
-@pytest.fixture
-def org():
-    return make_org()
 
 
 def stored(employee, quarter: str = Q) -> dict[str, Decimal]:
@@ -70,7 +65,7 @@ def test_an_inactive_lead_rates_nobody(org):
 
 
 def test_a_login_without_employee_rates_nobody(org):
-    assert can_rate(login("nobody"), org.r01) is False
+    assert can_rate(user("nobody"), org.r01) is False
 
 
 # --------------------------------------------------------------------------- which metrics, which quarters
@@ -124,8 +119,8 @@ def test_rating_quarters_are_the_current_and_the_previous(today, expected):
 
 
 def test_rating_options_show_status_and_stored_values(org):
-    set_status("2026-Q3", Period.Status.CLOSED)
-    metric_value(org.r01, "2026-Q4", "collaboration", "4.5")
+    period("2026-Q3", status=Period.Status.CLOSED)
+    ratings(org.r01, quarter="2026-Q4", collaboration="4.5")
 
     options = rating_options(employee=org.r01, today=datetime.date(2026, 11, 27))
 
@@ -162,8 +157,7 @@ def test_enter_saves_values_with_who_and_when(org):
 
 
 def test_enter_again_updates_in_place_and_keeps_the_other_metric(org):
-    metric_value(org.r01, Q, "collaboration", "2")
-    metric_value(org.r01, Q, "skill_growth", "3")
+    ratings(org.r01, quarter=Q, collaboration="2", skill_growth="3")
 
     ratings_enter(rater_user=hr_user(), employee=org.r01, quarter_code=Q, values={"collaboration": Decimal("4")})
 
@@ -173,7 +167,7 @@ def test_enter_again_updates_in_place_and_keeps_the_other_metric(org):
 
 @pytest.mark.parametrize("status", [Period.Status.CLOSED, Period.Status.CLOSING])
 def test_a_closed_or_closing_quarter_is_refused(org, status):
-    set_status(Q, status)
+    period(Q, status=status)
 
     with pytest.raises(RatingRefused) as refused:
         ratings_enter(rater_user=org.s01.user, employee=org.r01, quarter_code=Q, values={"collaboration": Decimal("4")})

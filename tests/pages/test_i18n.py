@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 from appraisals.models import BandDefinition, KpiDefinition, Period
 from appraisals.selectors import policy_version_for
 from roles.models import Role
-from tests.roles.person_fixtures import hr_user, make_org, scorecard
+from tests.builders import rep_month_scorecard, scorecard
+from tests.pages.helpers import squashed
 
 CHINESE = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9"}
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -20,25 +18,12 @@ ENGLISH_NAV = ("My performance", "My team", "Scorecards", "HR console", "Log out
 HR_NAV_ZH = ("概览", "数据导入", "期间", "奖励", "奖金名单", "考核政策")
 
 
-@pytest.fixture(autouse=True)
-def _language_is_restored():
-    """LocaleMiddleware leaves a request's language active in the thread after the test
-    client's request: put back what was active so later tests still run in English."""
-    previous = translation.get_language()
-    yield
-    translation.activate(previous)
-
-
-def squash(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
-
-
 @pytest.fixture
-def org(db):
-    org = make_org()
-    # R01's last closed month, written the way the close writes it (band C).
-    scorecard(org.r01, "2026-01", composite="91.71", band="C")
-    scorecard(org.s01, "2026-01", composite="112.00", band="A", kpis={})
+def org(org):
+    """The default org with R01's last closed month, written the way the close writes it (band C),
+    and S01's (band A)."""
+    rep_month_scorecard(org.r01, period="2026-01", composite="91.71", band="C")
+    scorecard(org.s01, period="2026-01", composite="112.00", band="A")
     return org
 
 
@@ -52,9 +37,8 @@ def band_label_zh(letter: str, period_code: str = "2026-01") -> str:
     return BandDefinition.objects.get(policy_version=version, letter=letter).label_zh
 
 
-def test_rep_page_is_in_chinese_for_a_chinese_browser(client, org):
-    client.force_login(org.r01.user)
-    page = squash(client.get("/me/", **CHINESE))
+def test_rep_page_is_in_chinese_for_a_chinese_browser(rep_client):
+    page = squashed(rep_client.get("/me/", **CHINESE))
     assert '<html lang="zh-hans">' in page
     assert "销售代表" in page
     assert "我的绩效" in page
@@ -66,16 +50,14 @@ def test_rep_page_is_in_chinese_for_a_chinese_browser(client, org):
     assert "综合得分" in page
 
 
-def test_rep_page_has_no_english_navigation_in_chinese(client, org):
-    client.force_login(org.r01.user)
-    page = squash(client.get("/me/", **CHINESE))
+def test_rep_page_has_no_english_navigation_in_chinese(rep_client):
+    page = squashed(rep_client.get("/me/", **CHINESE))
     assert [label for label in ENGLISH_NAV if label in page] == []
     assert "Sales Representative" not in page
 
 
-def test_manager_team_page_is_in_chinese(client, org):
-    client.force_login(org.m01.user)
-    page = squash(client.get("/team/?period=2026-01", **CHINESE))
+def test_manager_team_page_is_in_chinese(manager_client):
+    page = squashed(manager_client.get("/team/?period=2026-01", **CHINESE))
     assert "我的绩效" in page
     assert "我的团队" in page
     assert "哪些人需要我关注？" in page
@@ -86,50 +68,46 @@ def test_manager_team_page_is_in_chinese(client, org):
     assert "Sales Supervisor" not in page
 
 
-def test_hr_console_is_in_chinese(client, org):
-    client.force_login(hr_user())
-    page = squash(client.get("/hr/", **CHINESE))
+def test_hr_console_is_in_chinese(hr_client, org):
+    page = squashed(hr_client.get("/hr/", **CHINESE))
     assert "人力资源工作台" in page
     assert "考核表" in page
     assert all(label in page for label in HR_NAV_ZH)
     assert [label for label in (*ENGLISH_NAV, "Overview", "Imports", "Bonus list") if label in page] == []
 
 
-def test_english_stays_the_default_for_an_english_browser(client, org):
-    client.force_login(org.r01.user)
-    page = squash(client.get("/me/", **ENGLISH))
+def test_english_stays_the_default_for_an_english_browser(rep_client):
+    page = squashed(rep_client.get("/me/", **ENGLISH))
     assert '<html lang="en">' in page
     assert "My performance" in page
     assert "Sales Representative" in page
     assert "我的绩效" not in page
 
 
-def test_english_is_the_default_without_accept_language(client, org):
-    client.force_login(org.r01.user)
-    page = squash(client.get("/me/"))
+def test_english_is_the_default_without_accept_language(rep_client):
+    page = squashed(rep_client.get("/me/"))
     assert "My performance" in page
     assert "我的绩效" not in page
 
 
-def test_language_switcher_turns_an_english_browser_chinese_and_back(client, org):
-    client.force_login(org.r01.user)
-    assert "My performance" in squash(client.get("/me/", **ENGLISH))
+def test_language_switcher_turns_an_english_browser_chinese_and_back(rep_client):
+    assert "My performance" in squashed(rep_client.get("/me/", **ENGLISH))
 
-    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/me/"}, **ENGLISH)
+    response = rep_client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/me/"}, **ENGLISH)
     assert response.status_code == 302
     assert response.url == "/me/"
-    chinese = squash(client.get("/me/", **ENGLISH))
+    chinese = squashed(rep_client.get("/me/", **ENGLISH))
     assert "我的绩效" in chinese
     assert "My performance" not in chinese
 
-    client.post("/i18n/setlang/", {"language": "en", "next": "/me/"}, **ENGLISH)
-    english = squash(client.get("/me/", **ENGLISH))
+    rep_client.post("/i18n/setlang/", {"language": "en", "next": "/me/"}, **ENGLISH)
+    english = squashed(rep_client.get("/me/", **ENGLISH))
     assert "My performance" in english
     assert "我的绩效" not in english
 
 
 def test_login_page_is_translated(client, db):
-    page = squash(client.get("/accounts/login/", **CHINESE))
+    page = squashed(client.get("/accounts/login/", **CHINESE))
     assert '<h1 class="h4 mb-3">登录</h1>' in page
     assert "销售绩效" in page
     assert "用户名" in page  # Django's own catalogue labels the form
@@ -137,18 +115,17 @@ def test_login_page_is_translated(client, db):
 
 
 def test_login_page_is_english_by_default(client, db):
-    page = squash(client.get("/accounts/login/", **ENGLISH))
+    page = squashed(client.get("/accounts/login/", **ENGLISH))
     assert "Log in" in page
     assert "登录" not in page
 
 
-def test_imports_page_lists_bad_rows_in_chinese(client, db):
-    client.force_login(hr_user())
+def test_imports_page_lists_bad_rows_in_chinese(hr_client):
     upload = SimpleUploadedFile(
         "metrics.csv", b"employee_no,period,metric,value\nNOBODY,2026-01,sales_actual,12\n", content_type="text/csv"
     )
-    response = client.post("/hr/imports/", {"kind": "metrics", "metrics-file": upload}, **CHINESE)
-    page = squash(response)
+    response = hr_client.post("/hr/imports/", {"kind": "metrics", "metrics-file": upload}, **CHINESE)
+    page = squashed(response)
     assert response.status_code == 200
     assert "metrics.csv：1 行有误 — 未导入任何数据。" in page
     assert "未知员工（&#x27;NOBODY&#x27;）" in page
