@@ -17,7 +17,8 @@ from appraisals.services import METRIC_COLUMNS, metrics_import
 from roles.models import Employee, Role
 from roles.services import employees_import
 from sales_perf.tabular import ImportFailed, ImportResult, RowError
-from tests.factories import EmployeeFactory, MetricValueFactory, UserFactory, period, role
+from tests.builders import employee, period, user
+from tests.factories import MetricValueFactory
 
 HEADER = ",".join(METRIC_COLUMNS)
 
@@ -55,9 +56,9 @@ def _value(employee_no: str, period_code: str, metric: str) -> Decimal:
 
 @pytest.fixture
 def people() -> None:
-    supervisor = EmployeeFactory(employee_no="S01", role=role(Role.SUPERVISOR))
-    EmployeeFactory(employee_no="R01", reports_to=supervisor)
-    EmployeeFactory(employee_no="R02", reports_to=supervisor)
+    supervisor = employee("S01", role=Role.SUPERVISOR)
+    employee("R01", reports_to=supervisor)
+    employee("R02", reports_to=supervisor)
 
 
 @pytest.fixture
@@ -113,7 +114,7 @@ def test_example_reimport_replaces_every_value(example, example_dir):
 
 
 def test_value_records_who_entered_it(people):
-    hr = UserFactory()
+    hr = user()
 
     _import("R01,2026-02,csat,4.5", user=hr)
 
@@ -122,7 +123,7 @@ def test_value_records_who_entered_it(people):
 
 
 def test_reimport_replaces_the_value_of_an_open_period(stored):
-    hr = UserFactory()
+    hr = user()
 
     result = _import("R01,2026-01,sales_target,120000.50", "R02,2026-01,sales_target,90000", user=hr)
 
@@ -367,7 +368,7 @@ def test_xlsx_errors_name_the_sheet_row(people):
 
 def _queries_to_import(count: int, month: str) -> int:
     # Half the rows replace stored values, half are new: both paths of the upsert run.
-    people = [EmployeeFactory(employee_no=f"Q{month}{n:04d}") for n in range(count)]
+    people = [employee(f"Q{month}{n:04d}") for n in range(count)]
     for person in people[: count // 2]:
         MetricValueFactory(employee=person, period=period(month), metric_id="sales_target")
     rows = [f"{person.employee_no},{month},sales_target,{n}" for n, person in enumerate(people)]

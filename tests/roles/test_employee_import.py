@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from roles.models import Employee, Role
 from roles.services import EMPLOYEE_COLUMNS, employees_import
 from sales_perf.tabular import ImportFailed, ImportResult, RowError
-from tests.factories import EmployeeFactory, UserFactory, role
+from tests.builders import employee, user
 
 HEADER = ",".join(EMPLOYEE_COLUMNS)
 
@@ -57,9 +57,9 @@ def _org() -> list[tuple]:
 @pytest.fixture
 def stored_org() -> list[tuple]:
     """M01 ← S01 ← R01 already stored; returns the snapshot a refused import must leave as it is."""
-    manager = EmployeeFactory(employee_no="M01", name="Zhou Min", role=role(Role.MANAGER))
-    supervisor = EmployeeFactory(employee_no="S01", name="Li Qiang", role=role(Role.SUPERVISOR), reports_to=manager)
-    EmployeeFactory(employee_no="R01", name="Chen Jing", reports_to=supervisor, annual_bonus_base=Decimal("100.00"))
+    manager = employee("M01", name="Zhou Min", role=Role.MANAGER)
+    supervisor = employee("S01", name="Li Qiang", role=Role.SUPERVISOR, reports_to=manager)
+    employee("R01", name="Chen Jing", reports_to=supervisor, annual_bonus_base=Decimal("100.00"))
     return _org()
 
 
@@ -114,7 +114,7 @@ def test_reimport_updates_the_employee_without_a_duplicate(stored_org):
 
 
 def test_reimport_keeps_active_flag_and_login(stored_org):
-    login = UserFactory()
+    login = user()
     Employee.objects.filter(employee_no="R01").update(is_active=False, user=login)
 
     _import("R01,Chen Jing,r01@example.com,rep,S01,,,")
@@ -311,7 +311,7 @@ def test_xlsx_file_imports_like_the_csv():
 def _queries_to_import(count: int, prefix: str) -> int:
     # Half new and half already stored, so both the bulk insert and the bulk update run.
     for n in range(count // 2):
-        EmployeeFactory(employee_no=f"{prefix}{n:04d}")
+        employee(f"{prefix}{n:04d}")
     rows = [f"{prefix}M,Boss,,manager,,,,"]
     rows += [f"{prefix}{n:04d},Renamed {n},,rep,{prefix}M,2024-01-01,,100" for n in range(count)]
     with CaptureQueriesContext(connection) as queries:
