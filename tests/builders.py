@@ -218,6 +218,17 @@ def metrics(
     ]
 
 
+def stored_metrics(employee: Employee, *, period: str) -> dict[str, Decimal]:
+    """What is stored for ``employee`` in the period coded ``period``: metric code → value."""
+    values = MetricValue.objects.filter(employee=employee, period__code=period)
+    return dict(values.values_list("metric_id", "value"))
+
+
+def csv_bytes(*rows: str, header: str) -> bytes:
+    """A CSV file's bytes: the ``header`` line, then ``rows``, each line ending in a newline."""
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
 def sales(employee: Employee, *, month: str | Period, actual: Figure, target: Figure) -> list[MetricValue]:
     """``employee``'s sales and sales target of ``month``."""
     return metrics(employee, period=month, sales_actual=actual, sales_target=target)

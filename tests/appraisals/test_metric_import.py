@@ -17,7 +17,7 @@ from appraisals.services import METRIC_COLUMNS, metrics_import
 from roles.models import Employee, Role
 from roles.services import employees_import
 from sales_perf.tabular import ImportFailed, ImportResult, RowError
-from tests.builders import employee, period, user
+from tests.builders import csv_bytes, employee, metrics, period, user
 from tests.factories import MetricValueFactory
 
 HEADER = ",".join(METRIC_COLUMNS)
@@ -25,17 +25,13 @@ HEADER = ",".join(METRIC_COLUMNS)
 pytestmark = pytest.mark.django_db
 
 
-def _csv(*rows: str, header: str = HEADER) -> bytes:
-    return ("\n".join([header, *rows]) + "\n").encode()
-
-
 def _import(*rows: str, **kwargs) -> ImportResult:
-    return metrics_import(source=_csv(*rows), filename="metrics.csv", **kwargs)
+    return metrics_import(source=csv_bytes(*rows, header=HEADER), filename="metrics.csv", **kwargs)
 
 
 def _refused(*rows: str, header: str = HEADER) -> list[RowError]:
     with pytest.raises(ImportFailed) as failed:
-        metrics_import(source=_csv(*rows, header=header), filename="metrics.csv")
+        metrics_import(source=csv_bytes(*rows, header=header), filename="metrics.csv")
     return failed.value.errors
 
 
@@ -64,13 +60,8 @@ def people() -> None:
 @pytest.fixture
 def stored(people) -> tuple[list[tuple], list[tuple]]:
     """R01 has 2026-01 values stored (20 customers at the start, 16 kept); returns the snapshot."""
-    for metric, value in (("sales_target", "100000"), ("customers_start", "20"), ("customers_retained", "16")):
-        MetricValueFactory(
-            employee=Employee.objects.get(employee_no="R01"),
-            period=period("2026-01"),
-            metric_id=metric,
-            value=Decimal(value),
-        )
+    r01 = Employee.objects.get(employee_no="R01")
+    metrics(r01, period="2026-01", sales_target="100000", customers_start="20", customers_retained="16")
     return _stored()
 
 
@@ -314,7 +305,7 @@ def test_errors_kept_are_capped_but_all_are_counted(people):
     rows = [f"X{n},2026-01,csat,4" for n in range(1500)]
 
     with pytest.raises(ImportFailed) as failed:
-        metrics_import(source=_csv(*rows), filename="metrics.csv")
+        metrics_import(source=csv_bytes(*rows, header=HEADER), filename="metrics.csv")
 
     assert (len(failed.value.errors), failed.value.error_count, failed.value.bad_rows) == (1000, 1500, 1500)
     assert failed.value.errors[0] == RowError(2, "employee_no", "unknown employee ('X0')")
@@ -325,7 +316,7 @@ def test_errors_kept_are_capped_but_all_are_counted(people):
 
 
 def test_byte_order_mark_is_accepted(people):
-    metrics_import(source=b"\xef\xbb\xbf" + _csv("R01,2026-01,csat,4"), filename="metrics.csv")
+    metrics_import(source=b"\xef\xbb\xbf" + csv_bytes("R01,2026-01,csat,4", header=HEADER), filename="metrics.csv")
 
     assert _value("R01", "2026-01", "csat") == Decimal("4")
 
@@ -373,7 +364,7 @@ def _queries_to_import(count: int, month: str) -> int:
         MetricValueFactory(employee=person, period=period(month), metric_id="sales_target")
     rows = [f"{person.employee_no},{month},sales_target,{n}" for n, person in enumerate(people)]
     with CaptureQueriesContext(connection) as queries:
-        metrics_import(source=_csv(*rows), filename="metrics.csv")
+        metrics_import(source=csv_bytes(*rows, header=HEADER), filename="metrics.csv")
     return len(queries)
 
 
@@ -403,7 +394,7 @@ def test_progress_is_reported_while_reading(people, monkeypatch):
 
 def test_command_reports_what_it_imported(stored, tmp_path, capsys):
     path = tmp_path / "metrics.csv"
-    path.write_bytes(_csv("R01,2026-01,csat,4", "R01,2026-01,sales_target,5"))
+    path.write_bytes(csv_bytes("R01,2026-01,csat,4", "R01,2026-01,sales_target,5", header=HEADER))
 
     call_command("import_metrics", str(path))
 
@@ -414,7 +405,11 @@ def test_command_reports_what_it_imported(stored, tmp_path, capsys):
 
 def test_command_prints_every_bad_row_and_fails(stored, tmp_path, capsys):
     path = tmp_path / "metrics.csv"
-    path.write_bytes(_csv("R01,2026-01,value,abc", "R01,2026-01,csat,abc", "R09,2026-01,csat,4", "R01,2026-02,csat,4"))
+    path.write_bytes(
+        csv_bytes(
+            "R01,2026-01,value,abc", "R01,2026-01,csat,abc", "R09,2026-01,csat,4", "R01,2026-02,csat,4", header=HEADER
+        )
+    )
 
     with pytest.raises(CommandError, match=r"^metrics\.csv: 3 bad rows, nothing imported$"):
         call_command("import_metrics", str(path))

@@ -24,6 +24,7 @@ from tests.builders import (
     rep_month_scorecard,
     reward,
     sales,
+    stored_metrics,
     user,
 )
 from tests.pages.helpers import squashed
@@ -44,10 +45,6 @@ def ratings_url(employee_no: str) -> str:
 def quarters() -> tuple[str, str]:
     current, previous = rating_quarters(timezone.localdate())
     return current.code, previous.code
-
-
-def ratings_of(employee, quarter: str) -> dict[str, Decimal]:
-    return dict(MetricValue.objects.filter(employee=employee, period__code=quarter).values_list("metric_id", "value"))
 
 
 # --------------------------------------------------------------------------- access
@@ -297,7 +294,7 @@ def test_supervisor_saves_ratings(supervisor_client, org):
     )
 
     assert response.status_code == 302 and response.url == "/employees/R01/#ratings"
-    assert ratings_of(org.r01, current) == {"collaboration": Decimal("4.5"), "skill_growth": Decimal("3.5")}
+    assert stored_metrics(org.r01, period=current) == {"collaboration": Decimal("4.5"), "skill_growth": Decimal("3.5")}
     assert set(MetricValue.objects.filter(employee=org.r01).values_list("entered_by", flat=True)) == {org.s01.user.pk}
     assert f"Ratings for {current} saved." in supervisor_client.get(response.url).content.decode()
 
@@ -310,7 +307,7 @@ def test_blank_rating_leaves_the_stored_value(supervisor_client, org):
         ratings_url("R01"), {"quarter": current, "rating_collaboration": "5", "rating_skill_growth": ""}
     )
 
-    assert ratings_of(org.r01, current) == {"collaboration": Decimal("5"), "skill_growth": Decimal("3")}
+    assert stored_metrics(org.r01, period=current) == {"collaboration": Decimal("5"), "skill_growth": Decimal("3")}
 
 
 def test_closed_quarter_is_refused_with_a_form_error(supervisor_client, org):
@@ -321,7 +318,7 @@ def test_closed_quarter_is_refused_with_a_form_error(supervisor_client, org):
 
     assert response.status_code == 200
     assert f"{previous} is closed; its ratings can no longer change." in response.content.decode()
-    assert ratings_of(org.r01, previous) == {}
+    assert stored_metrics(org.r01, period=previous) == {}
 
 
 def test_a_refusal_from_the_service_shows_on_the_form(supervisor_client, monkeypatch):
@@ -364,7 +361,7 @@ def test_out_of_range_rating_is_refused(supervisor_client, org):
 
     assert response.status_code == 200
     assert "Ensure this value is less than or equal to 5." in response.content.decode()
-    assert ratings_of(org.r01, current) == {}
+    assert stored_metrics(org.r01, period=current) == {}
 
 
 def test_rep_cannot_post_ratings(rep_client, org):
@@ -373,7 +370,7 @@ def test_rep_cannot_post_ratings(rep_client, org):
     response = rep_client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "5"})
 
     assert response.status_code == 403
-    assert ratings_of(org.r01, current) == {}
+    assert stored_metrics(org.r01, period=current) == {}
 
 
 def test_supervisor_cannot_rate_someone_in_the_unit_who_is_not_a_direct_report(supervisor_client, org):
@@ -382,7 +379,7 @@ def test_supervisor_cannot_rate_someone_in_the_unit_who_is_not_a_direct_report(s
     response = supervisor_client.post(ratings_url("R07"), {"quarter": current, "rating_collaboration": "5"})
 
     assert response.status_code == 403
-    assert ratings_of(org.r07, current) == {}
+    assert stored_metrics(org.r07, period=current) == {}
 
 
 def test_supervisor_cannot_rate_another_teams_member(supervisor_client):
@@ -401,7 +398,7 @@ def test_manager_rates_a_direct_report_supervisor(manager_client, org):
     )
 
     assert response.status_code == 302
-    assert ratings_of(org.s01, current) == {"collaboration": Decimal("4"), "team_efficiency": Decimal("4.5")}
+    assert stored_metrics(org.s01, period=current) == {"collaboration": Decimal("4"), "team_efficiency": Decimal("4.5")}
 
 
 def test_manager_cannot_rate_a_rep_two_levels_down(manager_client):
@@ -416,7 +413,7 @@ def test_hr_rates_anyone(hr_client, org):
     response = hr_client.post(ratings_url("M09"), {"quarter": current, "rating_collaboration": "3"})
 
     assert response.status_code == 302
-    assert ratings_of(org.m09, current) == {"collaboration": Decimal("3")}
+    assert stored_metrics(org.m09, period=current) == {"collaboration": Decimal("3")}
 
 
 def test_get_on_the_ratings_url_is_not_allowed(supervisor_client):
@@ -427,7 +424,7 @@ def test_anonymous_post_of_ratings_is_sent_to_login(client, org):
     current, _previous = quarters()
     response = client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "5"})
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
-    assert ratings_of(org.r01, current) == {}
+    assert stored_metrics(org.r01, period=current) == {}
 
 
 # --------------------------------------------------------------------------- queries
