@@ -11,7 +11,7 @@ from appraisals.models import BandDefinition, KpiDefinition, Metric, PolicyVersi
 pytestmark = pytest.mark.django_db
 
 
-def test_metric_catalogue():
+def test_the_metric_catalogue_is_loaded():
     metrics = {m.code: m for m in Metric.objects.all()}
     assert set(metrics) == {
         "sales_target",
@@ -38,7 +38,7 @@ def test_metric_catalogue():
     assert metrics["customers_retained"].at_most_metric_id == "customers_start"
 
 
-def test_default_policy_kpis():
+def test_the_default_policy_kpis_are_loaded():
     version = PolicyVersion.objects.get()
     rows = {
         k.code: (k.role.code, k.formula, k.numerator_metric_id, k.denominator_metric_id, k.target, k.weight, k.cadence)
@@ -90,7 +90,7 @@ def test_default_policy_kpis():
     assert KpiDefinition.objects.get(code="M3b").label_zh == "老客户维护"
 
 
-def test_default_bands():
+def test_the_default_bands_are_loaded():
     assert list(BandDefinition.objects.values_list("letter", "min_composite", "label_en", "label_zh")) == [
         ("A", Decimal("110.00"), "Outstanding", "优秀"),
         ("B", Decimal("95.00"), "Strong", "良好"),
@@ -100,7 +100,7 @@ def test_default_bands():
     ]
 
 
-def test_default_reward_rules():
+def test_the_default_reward_rules_are_loaded():
     rules = {r.code: r for r in RewardRule.objects.prefetch_related("multipliers", "tiers")}
     assert list(rules) == [
         "commission",

@@ -67,7 +67,7 @@ def test_rep_sees_their_own_completion_rate_of_the_open_month(tab, reps):
     assert "Rep One" in tab.locator("main").inner_text()
 
 
-def test_rep_gets_404_for_a_peers_page(tab, reps):
+def test_rep_cannot_open_a_peers_page(tab, reps):
     rep, peer = reps
     log_in(tab, "rep1")
 

@@ -61,7 +61,7 @@ def test_rep_sees_own_page(rep_client):
     assert "Name R01" in response.content.decode()
 
 
-def test_rep_typing_another_reps_page_gets_404(rep_client):
+def test_rep_cannot_open_a_peers_page(rep_client):
     assert rep_client.get(page_of("R02")).status_code == 404
 
 
@@ -90,7 +90,7 @@ def test_login_without_employee_or_hr_is_forbidden(org):
     assert client_for(user("nobody")).get(page_of("R01")).status_code == 403
 
 
-def test_post_to_the_page_is_not_allowed(rep_client):
+def test_employee_page_refuses_a_post(rep_client):
     assert rep_client.post(page_of("R01")).status_code == 405
 
 
@@ -416,7 +416,7 @@ def test_hr_rates_anyone(hr_client, org):
     assert stored_metrics(org.m09, period=current) == {"collaboration": Decimal("3")}
 
 
-def test_get_on_the_ratings_url_is_not_allowed(supervisor_client):
+def test_ratings_url_refuses_a_get(supervisor_client):
     assert supervisor_client.get(ratings_url("R01")).status_code == 405
 
 

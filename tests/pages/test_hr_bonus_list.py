@@ -143,7 +143,7 @@ def test_year_selector_lists_years_with_periods(hr_client):
     assert reverse("hr:bonus_list", args=[2025]) in response.content.decode()
 
 
-def test_a_year_out_of_range_is_404(hr_client):
+def test_a_year_out_of_range_is_not_found(hr_client):
     assert hr_client.get(reverse("hr:bonus_list", args=[1066])).status_code == 404
     assert hr_client.get(reverse("hr:bonus_list_download", args=[1066]) + "?format=csv").status_code == 404
 
@@ -204,6 +204,6 @@ def test_xlsx_download_opens_with_the_same_table(hr_client):
     assert by_no["R1"][9] == "4000.50"
 
 
-def test_an_unknown_download_format_is_400(hr_client):
+def test_an_unknown_download_format_is_a_bad_request(hr_client):
     response = hr_client.get(reverse("hr:bonus_list_download", args=[2026]), {"format": "pdf"})
     assert response.status_code == 400

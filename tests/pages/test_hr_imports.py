@@ -29,7 +29,7 @@ def post_file(client, kind: str, upload):
     return client.post(URL, {"kind": kind, f"{kind}-file": upload})
 
 
-def test_url_name_is_hr_imports():
+def test_imports_page_is_named_hr_imports():
     assert reverse("hr:imports") == URL
 
 
@@ -40,12 +40,12 @@ def test_anonymous_is_sent_to_login(client):
 
 
 @pytest.mark.parametrize("role_code", [Role.REP, Role.SUPERVISOR, Role.MANAGER])
-def test_non_hr_gets_403_on_page(request, role_code):
+def test_non_hr_cannot_open_the_imports_page(request, role_code):
     assert request.getfixturevalue(f"{role_code}_client").get(URL).status_code == 403
 
 
 @pytest.mark.parametrize("role_code", [Role.REP, Role.SUPERVISOR, Role.MANAGER])
-def test_non_hr_gets_403_on_upload_and_nothing_is_written(request, role_code):
+def test_non_hr_upload_is_refused_and_writes_nothing(request, role_code):
     client = request.getfixturevalue(f"{role_code}_client")
     before = Employee.objects.count()
     upload = csv_upload("employee_no,name,email,role\nX9,Someone,,rep\n", "employees.csv")
@@ -54,7 +54,7 @@ def test_non_hr_gets_403_on_upload_and_nothing_is_written(request, role_code):
     assert Employee.objects.count() == before
 
 
-def test_wrong_method_is_405(hr_client):
+def test_imports_page_refuses_a_put(hr_client):
     assert hr_client.put(URL).status_code == 405
 
 
@@ -155,7 +155,7 @@ def test_missing_file_is_a_form_error(hr_client):
     assert response.context["forms"]["employees"].errors["file"]
 
 
-def test_unknown_import_kind_is_400(hr_client):
+def test_unknown_import_kind_is_a_bad_request(hr_client):
     assert hr_client.post(URL, {"kind": "salaries"}).status_code == 400
 
 

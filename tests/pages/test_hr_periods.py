@@ -37,7 +37,7 @@ def closed_month_with_job(db):
     return CloseJob.objects.create(period=closed, status=CloseJob.Status.DONE, steps_total=3, steps_done=3)
 
 
-def test_url_names():
+def test_period_and_job_urls_have_their_names():
     assert reverse("hr:periods") == "/hr/periods/"
     assert reverse("hr:period_detail", args=["2026-Q1"]) == "/hr/periods/2026-Q1/"
     assert reverse("hr:period_close", args=["2026-01"]) == "/hr/periods/2026-01/close/"
@@ -55,7 +55,9 @@ def test_anonymous_is_sent_to_login(client, closed_month_with_job, method, url):
 
 @pytest.mark.parametrize("role_code", ["rep", "supervisor", "manager"])
 @pytest.mark.parametrize(("method", "url"), PAGES)
-def test_non_hr_gets_403_and_changes_nothing(request, closed_month_with_job, role_code, method, url):
+def test_non_hr_is_refused_every_period_page_and_changes_nothing(
+    request, closed_month_with_job, role_code, method, url
+):
     client = request.getfixturevalue(f"{role_code}_client")
     events = PeriodEvent.objects.count()
 
@@ -68,12 +70,12 @@ def test_non_hr_gets_403_and_changes_nothing(request, closed_month_with_job, rol
 
 
 @pytest.mark.parametrize("action", ["close", "reopen"])
-def test_get_on_close_and_reopen_is_405(hr_client, action):
+def test_close_and_reopen_refuse_a_get(hr_client, action):
     period("2026-01")
     assert hr_client.get(f"/hr/periods/2026-01/{action}/").status_code == 405
 
 
-def test_post_on_detail_is_405(hr_client):
+def test_period_detail_refuses_a_post(hr_client):
     period("2026-01")
     assert hr_client.post("/hr/periods/2026-01/").status_code == 405
 
@@ -89,16 +91,16 @@ def test_post_without_csrf_token_is_refused(db):
     assert Period.objects.get(code="2026-01").status == Period.Status.CLOSED
 
 
-def test_unknown_period_detail_is_404(hr_client):
+def test_unknown_period_has_no_detail_page(hr_client):
     assert hr_client.get("/hr/periods/2031-05/").status_code == 404
 
 
-def test_malformed_period_code_is_404(hr_client):
+def test_malformed_period_code_is_not_found(hr_client):
     assert hr_client.get("/hr/periods/2026-13/").status_code == 404
     assert hr_client.post("/hr/periods/2026-Q5/close/").status_code == 404
 
 
-def test_unknown_job_is_404(hr_client):
+def test_unknown_job_is_not_found(hr_client):
     assert hr_client.get("/hr/jobs/999999/").status_code == 404
 
 
@@ -393,12 +395,12 @@ def test_detail_of_a_closing_period_hides_partial_counts(hr_client):
     assert "/export/" not in response.content.decode()
 
 
-def test_export_of_an_open_period_is_404(hr_client):
+def test_open_period_cannot_be_exported(hr_client):
     period("2026-01")
     assert hr_client.get("/hr/periods/2026-01/export/", {"format": "csv"}).status_code == 404
 
 
-def test_export_in_an_unknown_format_is_400(hr_client):
+def test_export_in_an_unknown_format_is_a_bad_request(hr_client):
     period("2026-01", status=Period.Status.CLOSED)
     assert hr_client.get("/hr/periods/2026-01/export/", {"format": "pdf"}).status_code == 400
 

@@ -64,14 +64,14 @@ def test_anonymous_is_sent_to_login_from_every_page(client):
 
 
 @pytest.mark.parametrize("audience", ["rep_client", "supervisor_client"], ids=["rep", "lead"])
-def test_a_non_hr_login_gets_403_on_every_page(request, audience):
+def test_a_non_hr_login_is_refused_every_page(request, audience):
     client = request.getfixturevalue(audience)
     for url in _get_urls():
         assert client.get(url).status_code == 403, url
 
 
 @pytest.mark.parametrize("audience", ["rep_client", "supervisor_client"], ids=["rep", "lead"])
-def test_a_non_hr_login_gets_403_on_every_post_and_changes_nothing(request, audience):
+def test_a_non_hr_login_is_refused_every_post_and_changes_nothing(request, audience):
     suggestion = reward()
     client = request.getfixturevalue(audience)
     urls = _post_urls()
@@ -88,12 +88,12 @@ def test_a_non_hr_login_gets_403_on_every_post_and_changes_nothing(request, audi
     "name",
     ["hr:rewards_decide", "hr:reward_accept_recomputed", "hr:policy_delete"],
 )
-def test_get_on_a_post_only_url_is_405(hr_client, name):
+def test_post_only_urls_refuse_a_get(hr_client, name):
     args = [] if name == "hr:rewards_decide" else [reward().pk if "reward" in name else default_policy_version().pk]
     assert hr_client.get(reverse(name, args=args)).status_code == 405
 
 
-def test_post_on_a_read_only_page_is_405(hr_client):
+def test_read_only_pages_refuse_a_post(hr_client):
     for url in [reverse("hr:home"), reverse("hr:rewards"), reverse("hr:bonus_list", args=[2026])]:
         assert hr_client.post(url).status_code == 405, url
 
@@ -331,7 +331,7 @@ def test_accepting_a_recomputed_amount_from_the_list(hr_client):
     assert "recomputed amount accepted by" in page_text(response)
 
 
-def test_accepting_a_reward_of_a_period_that_is_not_closed_is_404(hr_client):
+def test_a_reward_of_a_period_not_closed_cannot_be_accepted(hr_client):
     suggestion = reward(period=period("2026-05", status=Period.Status.OPEN), recomputed_amount=Decimal("1.00"))
     assert hr_client.post(reverse("hr:reward_accept_recomputed", args=[suggestion.pk])).status_code == 404
 

@@ -64,7 +64,7 @@ def test_inactive_employee_is_forbidden(rep_client, org):
     assert rep_client.get(ME).status_code == 403
 
 
-def test_post_is_not_allowed(rep_client):
+def test_me_page_refuses_a_post(rep_client):
     assert rep_client.post(ME).status_code == 405
 
 

@@ -85,11 +85,11 @@ def test_anonymous_is_redirected_to_login(client):
     assert response.url.startswith("/accounts/login/")
 
 
-def test_rep_gets_403(rep_client):
+def test_rep_cannot_open_the_team_page(rep_client):
     assert rep_client.get(TEAM).status_code == 403
 
 
-def test_post_is_405(manager_client):
+def test_team_page_refuses_a_post(manager_client):
     assert manager_client.post(TEAM, {"period": "2026-01"}).status_code == 405
 
 
@@ -179,15 +179,15 @@ def test_no_closed_period_yet_shows_a_message():
 # --------------------------------------------------------------------------- filters
 
 
-def test_filter_by_band(manager_client):
+def test_band_filter_keeps_only_that_band(manager_client):
     assert set(rows(manager_client.get(TEAM, {"band": "A"}))) == {"M1", "R11"}
 
 
-def test_filter_by_role(manager_client):
+def test_role_filter_keeps_only_that_role(manager_client):
     assert set(rows(manager_client.get(TEAM, {"role": Role.SUPERVISOR}))) == {"S1", "S2"}
 
 
-def test_filter_by_supervisor(manager_client):
+def test_supervisor_filter_keeps_only_their_team(manager_client):
     assert set(rows(manager_client.get(TEAM, {"supervisor": "S1"}))) == {"R11", "R12"}
 
 
@@ -238,7 +238,7 @@ def test_sort_by_kpi_score_puts_people_without_it_last(manager_client):
     assert rows(manager_client.get(TEAM, {"sort": "R1", "dir": "asc"})) == ["R21", "R12", "R11", "M1", "S1", "S2"]
 
 
-def test_sort_by_completion(manager_client):
+def test_sort_by_completion_breaks_ties_by_employee_no(manager_client):
     # completion values: R11 1.2, M1 1.05, S1 1.05, R12 0.9, S2 0.5, R21 0.5; ties by employee_no.
     assert rows(manager_client.get(TEAM, {"sort": "completion", "dir": "desc"})) == [
         "R11",
@@ -250,7 +250,7 @@ def test_sort_by_completion(manager_client):
     ]
 
 
-def test_sort_by_name(manager_client):
+def test_sort_by_name_is_alphabetical(manager_client):
     # Chen Jing, Meng Li, Ren Hao, Rui Lan, Shi Wen, Song Qiang
     assert rows(manager_client.get(TEAM, {"sort": "name"})) == ["R11", "M1", "R12", "R21", "S2", "S1"]
 
@@ -412,16 +412,16 @@ def test_export_of_a_period_not_closed_is_refused(manager_client):
     assert manager_client.get(EXPORT, {"period": "2026-02", "format": "csv"}).status_code == 400
 
 
-def test_export_rep_gets_403(rep_client):
+def test_rep_cannot_download_the_team(rep_client):
     assert rep_client.get(EXPORT, {"period": "2026-01"}).status_code == 403
 
 
-def test_export_anonymous_is_redirected_to_login(client, org):
+def test_anonymous_download_is_redirected_to_login(client, org):
     response = client.get(EXPORT, {"period": "2026-01"})
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
 
 
-def test_export_post_is_405(manager_client):
+def test_team_download_refuses_a_post(manager_client):
     assert manager_client.post(EXPORT, {"period": "2026-01"}).status_code == 405
 
 
@@ -492,7 +492,7 @@ def queries_for(lead: Employee, params: dict) -> int:
 
 
 @pytest.mark.parametrize("sort", ["composite", "R1", "supervisor", "completion", "role"])
-def test_query_count_is_the_same_for_10_and_1000_people(sort):
+def test_query_count_is_the_same_for_10_and_1000_people_whatever_the_sort(sort):
     small = unit_of(10, "A")
     large = unit_of(1000, "B")
     params = {"sort": sort, "dir": "desc"}

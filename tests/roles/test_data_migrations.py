@@ -9,7 +9,7 @@ from roles.models import Duty, Role
 pytestmark = pytest.mark.django_db
 
 
-def test_roles_with_english_and_chinese_names():
+def test_the_roles_are_loaded_with_english_and_chinese_names():
     assert list(Role.objects.values_list("code", "name_en", "name_zh")) == [
         ("manager", "Sales Manager", "销售经理"),
         ("supervisor", "Sales Supervisor", "销售主管"),
@@ -17,7 +17,7 @@ def test_roles_with_english_and_chinese_names():
     ]
 
 
-def test_duties_in_the_policy_order():
+def test_the_duties_are_loaded_in_the_policy_order():
     assert Duty.objects.count() == 12
     manager = list(Duty.objects.filter(role__code="manager").values_list("order", "text_zh"))
     assert manager[0] == (1, "制定公司销售计划和实施方案，并通过明确的销售目标和衡量指标来监控销售工作执行情况")

@@ -23,11 +23,11 @@ def test_a_tree_has_no_cycle(edges):
     assert org_find_cycle(edges) is None
 
 
-def test_two_employees_reporting_to_each_other():
+def test_two_employees_reporting_to_each_other_are_a_cycle():
     assert org_find_cycle({"A": "B", "B": "A"}) == ["A", "B", "A"]
 
 
-def test_employee_reporting_to_themself():
+def test_an_employee_reporting_to_themself_is_a_cycle():
     assert org_find_cycle({"A": "A"}) == ["A", "A"]
 
 
