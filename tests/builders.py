@@ -59,8 +59,9 @@ def employee(
     login: bool | str = False,
     **fields,
 ) -> Employee:
-    """An employee of ``role`` (a Role code); ``login`` gives them a login, named after their
-    employee_no in lower case (True) or as given (a string)."""
+    """An employee of ``role`` (a Role code), with a login if ``login`` says so.
+
+    ``login=True`` names the login after the employee_no in lower case; a string names it."""
     if employee_no is not None:
         fields["employee_no"] = employee_no
     if name is not None:
@@ -86,6 +87,7 @@ def client_for(who: Employee | User) -> Client:
 
 class Org:
     """Employees by employee_no: ``org["R01"]`` or ``org.r01``; iterating gives the employee numbers.
+
     ``org.manager``, ``org.supervisor`` and ``org.rep`` are the first of each role, the people the
     audience clients of tests/conftest.py log in as."""
 
@@ -133,9 +135,10 @@ def org_from(
     names: Mapping[str, str] | None = None,
     logins: bool | Collection[str] = False,
 ) -> Org:
-    """The org of ``reports_to`` (employee_no → their manager's, managers first); the first letter,
-    M, S or R, gives the role. Everyone is named "Name <employee_no>" unless ``names`` says otherwise;
-    ``logins`` (True for everyone) can log in as their employee_no in lower case."""
+    """The org of ``reports_to``: employee_no → their manager's employee_no, managers first.
+
+    The first letter, M, S or R, gives the role. Everyone is named "Name <employee_no>" unless
+    ``names`` says otherwise; ``logins`` (True: everyone) can log in as their employee_no in lower case."""
     made: dict[str, Employee] = {}
     for employee_no, boss in reports_to.items():
         if boss is not None and boss not in made:
@@ -163,8 +166,9 @@ def org_chart(
 
 
 def small_org(*, months: Sequence[str] = ("2026-01",), csat: Figure = "4") -> Org:
-    """M1 over S1 over R1 and R2 with figures for each of ``months``: R1 sells 120,000 and R2 90,000
-    of a 100,000 target, both with customer satisfaction ``csat``."""
+    """M1 over S1 over R1 and R2, with sales and customer satisfaction for each of ``months``.
+
+    R1 sells 120,000 and R2 90,000 of a 100,000 target; both have customer satisfaction ``csat``."""
     org = org_chart(managers=1, supervisors_per_manager=1, reps_per_supervisor=2)
     for month in months:
         for rep, actual in ((org.r1, "120000"), (org.r2, "90000")):
@@ -182,8 +186,9 @@ def this_month() -> str:
 
 
 def period(code: str, *, status: str | None = None, **fields) -> Period:
-    """The period ``code``, made if missing (open unless ``status`` says otherwise); ``status`` and
-    ``fields`` are set on an existing one too."""
+    """The period ``code``, made if missing, with ``status`` and ``fields`` set.
+
+    A new period is open unless ``status`` says otherwise; an existing one keeps what is not given."""
     changes = {**fields, **({"status": status} if status is not None else {})}
     found, created = Period.objects.get_or_create(
         code=code, defaults={**Period.fields_for(PeriodRef.parse(code)), **changes}
@@ -202,8 +207,10 @@ def _period_of(code_or_period: str | Period, *, status: str | None = None) -> Pe
 def metrics(
     employee: Employee, *, period: str | Period, entered_by: User | None = None, **values: Figure
 ) -> list[MetricValue]:
-    """``employee``'s values of ``period`` (a code names an open period, made if missing), one per
-    metric code: ``metrics(rep, period="2026-01", sales_actual="120000", csat="4")``."""
+    """``employee``'s metric values of ``period``, one per metric code given.
+
+    ``metrics(rep, period="2026-01", sales_actual="120000", csat="4")``; a code names a period made
+    (open) if missing, whose status is left as it is."""
     on = _period_of(period)
     return [
         MetricValue.objects.create(
@@ -274,8 +281,10 @@ def scorecard(
     status: str = Period.Status.CLOSED,
     **fields,
 ) -> Scorecard:
-    """``employee``'s scorecard of ``period`` (a code names a period made or set to ``status``, closed
-    by default) under the policy in force, with a KPI row per code of ``kpis`` (a bare figure is the score)."""
+    """``employee``'s scorecard of ``period`` under the policy in force, with a row per code of ``kpis``.
+
+    A code names a period made or set to ``status`` (closed by default); a Period is taken as it is.
+    A bare figure in ``kpis`` is the KPI's score."""
     on = _period_of(period, status=status)
     card = Scorecard.objects.create(
         employee=employee,
@@ -310,8 +319,9 @@ def rep_month_scorecard(
     band: str = "C",
     status: str = Period.Status.CLOSED,
 ) -> Scorecard:
-    """A rep's month scorecard with the R1 and R2 rows the close writes for 174,800 sold of a 200,000
-    target (0.874 → 87.40) and one customer satisfaction of 4.1 (→ 102.50)."""
+    """A rep's month scorecard with the R1 and R2 rows a close writes.
+
+    R1: 174,800 sold of a 200,000 target, 0.874 → 87.40; R2: one customer satisfaction of 4.1 → 102.50."""
     on = _period_of(period, status=status)
     r1 = {"sales_actual": "174800.00", "sales_target": "200000.00", "months": on.code}
     r2 = {"csat_total": "4.1", "csat_count": "1", "months": on.code}
@@ -331,9 +341,10 @@ def reward(
     status: str = RewardSuggestion.Status.PENDING,
     **fields,
 ) -> RewardSuggestion:
-    """A reward suggestion for ``employee`` (a new rep unless given) in ``period`` (a code names a
-    closed period, made or set closed) under the policy in force; a decided one was decided now
-    unless ``decided_at`` says otherwise."""
+    """A reward suggestion for ``employee`` (a new rep unless given) under the policy in force.
+
+    A code names a closed period (made, or set closed); a Period is taken as it is. A decided
+    suggestion was decided now unless ``decided_at`` says otherwise."""
     on = _period_of(period, status=Period.Status.CLOSED)
     if status != RewardSuggestion.Status.PENDING:
         fields.setdefault("decided_at", timezone.now())
