@@ -1,8 +1,12 @@
+"""Fixtures for every test: reference data, language, fast hashing, in-process Celery, and one
+logged-in client per audience (rep, supervisor, manager, HR) with the org behind them."""
+
 import importlib
 
 import pytest
+from django.test import Client
 
-from tests.builders import EXAMPLE_DIR
+from tests.builders import EXAMPLE_DIR, Org, client_for, close_period, hr_user, org_from
 
 # Reference data that data migrations load: roles and duties, the metric catalogue, the default policy.
 _DATA_MIGRATIONS = [
@@ -55,15 +59,9 @@ def example_dir():
 
 
 @pytest.fixture
-def close(django_capture_on_commit_callbacks):
-    """Close a period in-process (Celery is eager in tests): the close is done when this returns."""
-    from closing.tasks import close_period_enqueue
-
-    def run(code: str, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return close_period_enqueue(code=code, **kwargs)
-
-    return run
+def close():
+    """``tests.builders.close_period`` as a fixture: the close is done when it returns."""
+    return close_period
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +75,57 @@ def _celery_in_process(request):
     app.conf.task_always_eager = eager
     yield
     app.conf.task_always_eager = previous
+
+
+# --------------------------------------------------------------------------- the audience clients
+
+
+@pytest.fixture
+def org(db) -> Org:
+    """The org behind the audience clients, who log in as its first manager, supervisor and rep
+    (M01, S01, R01). A module may override ``org``; the clients then log in as the first of its people.
+
+    M01 (manager) ─ S01 (supervisor) ─ R01, R02
+                                      └ S03 (supervisor) ─ R07
+                  └ S02 (supervisor) ─ R03
+    M09 (manager, another unit) ─ R09
+    Everyone but R09 can log in, as their employee_no in lower case; everyone is "Name <employee_no>"."""
+    return org_from(
+        {
+            "M01": None,
+            "S01": "M01",
+            "S02": "M01",
+            "S03": "S01",
+            "M09": None,
+            "R01": "S01",
+            "R02": "S01",
+            "R03": "S02",
+            "R07": "S03",
+            "R09": "M09",
+        },
+        logins={"M01", "S01", "S02", "S03", "M09", "R01", "R02", "R03", "R07"},
+    )
+
+
+@pytest.fixture
+def rep_client(org) -> Client:
+    """A client logged in as ``org.rep`` (R01 of the default org)."""
+    return client_for(org.rep)
+
+
+@pytest.fixture
+def supervisor_client(org) -> Client:
+    """A client logged in as ``org.supervisor`` (S01 of the default org)."""
+    return client_for(org.supervisor)
+
+
+@pytest.fixture
+def manager_client(org) -> Client:
+    """A client logged in as ``org.manager`` (M01 of the default org)."""
+    return client_for(org.manager)
+
+
+@pytest.fixture
+def hr_client(db) -> Client:
+    """A client logged in as the HR user ``hr`` (``tests.builders.hr_user()``)."""
+    return client_for(hr_user())

@@ -1,4 +1,4 @@
-"""metrics_import, ``manage.py import_metrics`` and ``manage.py bench_import`` (POLICY.md §3, §4, §7)."""
+"""metrics_import and ``manage.py import_metrics`` (POLICY.md §3, §4, §7)."""
 
 from __future__ import annotations
 
@@ -17,24 +17,21 @@ from appraisals.services import METRIC_COLUMNS, metrics_import
 from roles.models import Employee, Role
 from roles.services import employees_import
 from sales_perf.tabular import ImportFailed, ImportResult, RowError
-from tests.factories import EmployeeFactory, MetricValueFactory, UserFactory, period, role
+from tests.builders import csv_bytes, employee, metrics, period, user
+from tests.factories import MetricValueFactory
 
 HEADER = ",".join(METRIC_COLUMNS)
 
 pytestmark = pytest.mark.django_db
 
 
-def _csv(*rows: str, header: str = HEADER) -> bytes:
-    return ("\n".join([header, *rows]) + "\n").encode()
-
-
 def _import(*rows: str, **kwargs) -> ImportResult:
-    return metrics_import(source=_csv(*rows), filename="metrics.csv", **kwargs)
+    return metrics_import(source=csv_bytes(*rows, header=HEADER), filename="metrics.csv", **kwargs)
 
 
 def _refused(*rows: str, header: str = HEADER) -> list[RowError]:
     with pytest.raises(ImportFailed) as failed:
-        metrics_import(source=_csv(*rows, header=header), filename="metrics.csv")
+        metrics_import(source=csv_bytes(*rows, header=header), filename="metrics.csv")
     return failed.value.errors
 
 
@@ -55,21 +52,16 @@ def _value(employee_no: str, period_code: str, metric: str) -> Decimal:
 
 @pytest.fixture
 def people() -> None:
-    supervisor = EmployeeFactory(employee_no="S01", role=role(Role.SUPERVISOR))
-    EmployeeFactory(employee_no="R01", reports_to=supervisor)
-    EmployeeFactory(employee_no="R02", reports_to=supervisor)
+    supervisor = employee("S01", role=Role.SUPERVISOR)
+    employee("R01", reports_to=supervisor)
+    employee("R02", reports_to=supervisor)
 
 
 @pytest.fixture
 def stored(people) -> tuple[list[tuple], list[tuple]]:
     """R01 has 2026-01 values stored (20 customers at the start, 16 kept); returns the snapshot."""
-    for metric, value in (("sales_target", "100000"), ("customers_start", "20"), ("customers_retained", "16")):
-        MetricValueFactory(
-            employee=Employee.objects.get(employee_no="R01"),
-            period=period("2026-01"),
-            metric_id=metric,
-            value=Decimal(value),
-        )
+    r01 = Employee.objects.get(employee_no="R01")
+    metrics(r01, period="2026-01", sales_target="100000", customers_start="20", customers_retained="16")
     return _stored()
 
 
@@ -113,7 +105,7 @@ def test_example_reimport_replaces_every_value(example, example_dir):
 
 
 def test_value_records_who_entered_it(people):
-    hr = UserFactory()
+    hr = user()
 
     _import("R01,2026-02,csat,4.5", user=hr)
 
@@ -122,7 +114,7 @@ def test_value_records_who_entered_it(people):
 
 
 def test_reimport_replaces_the_value_of_an_open_period(stored):
-    hr = UserFactory()
+    hr = user()
 
     result = _import("R01,2026-01,sales_target,120000.50", "R02,2026-01,sales_target,90000", user=hr)
 
@@ -313,7 +305,7 @@ def test_errors_kept_are_capped_but_all_are_counted(people):
     rows = [f"X{n},2026-01,csat,4" for n in range(1500)]
 
     with pytest.raises(ImportFailed) as failed:
-        metrics_import(source=_csv(*rows), filename="metrics.csv")
+        metrics_import(source=csv_bytes(*rows, header=HEADER), filename="metrics.csv")
 
     assert (len(failed.value.errors), failed.value.error_count, failed.value.bad_rows) == (1000, 1500, 1500)
     assert failed.value.errors[0] == RowError(2, "employee_no", "unknown employee ('X0')")
@@ -324,7 +316,7 @@ def test_errors_kept_are_capped_but_all_are_counted(people):
 
 
 def test_byte_order_mark_is_accepted(people):
-    metrics_import(source=b"\xef\xbb\xbf" + _csv("R01,2026-01,csat,4"), filename="metrics.csv")
+    metrics_import(source=b"\xef\xbb\xbf" + csv_bytes("R01,2026-01,csat,4", header=HEADER), filename="metrics.csv")
 
     assert _value("R01", "2026-01", "csat") == Decimal("4")
 
@@ -367,12 +359,12 @@ def test_xlsx_errors_name_the_sheet_row(people):
 
 def _queries_to_import(count: int, month: str) -> int:
     # Half the rows replace stored values, half are new: both paths of the upsert run.
-    people = [EmployeeFactory(employee_no=f"Q{month}{n:04d}") for n in range(count)]
+    people = [employee(f"Q{month}{n:04d}") for n in range(count)]
     for person in people[: count // 2]:
         MetricValueFactory(employee=person, period=period(month), metric_id="sales_target")
     rows = [f"{person.employee_no},{month},sales_target,{n}" for n, person in enumerate(people)]
     with CaptureQueriesContext(connection) as queries:
-        metrics_import(source=_csv(*rows), filename="metrics.csv")
+        metrics_import(source=csv_bytes(*rows, header=HEADER), filename="metrics.csv")
     return len(queries)
 
 
@@ -397,12 +389,12 @@ def test_progress_is_reported_while_reading(people, monkeypatch):
     assert messages == ["10 rows read", "20 rows read", "25 rows read", "25 rows valid, writing"]
 
 
-# --- the commands ------------------------------------------------------------------------------
+# --- the command --------------------------------------------------------------------------------
 
 
 def test_command_reports_what_it_imported(stored, tmp_path, capsys):
     path = tmp_path / "metrics.csv"
-    path.write_bytes(_csv("R01,2026-01,csat,4", "R01,2026-01,sales_target,5"))
+    path.write_bytes(csv_bytes("R01,2026-01,csat,4", "R01,2026-01,sales_target,5", header=HEADER))
 
     call_command("import_metrics", str(path))
 
@@ -413,7 +405,11 @@ def test_command_reports_what_it_imported(stored, tmp_path, capsys):
 
 def test_command_prints_every_bad_row_and_fails(stored, tmp_path, capsys):
     path = tmp_path / "metrics.csv"
-    path.write_bytes(_csv("R01,2026-01,value,abc", "R01,2026-01,csat,abc", "R09,2026-01,csat,4", "R01,2026-02,csat,4"))
+    path.write_bytes(
+        csv_bytes(
+            "R01,2026-01,value,abc", "R01,2026-01,csat,abc", "R09,2026-01,csat,4", "R01,2026-02,csat,4", header=HEADER
+        )
+    )
 
     with pytest.raises(CommandError, match=r"^metrics\.csv: 3 bad rows, nothing imported$"):
         call_command("import_metrics", str(path))
@@ -430,12 +426,3 @@ def test_command_prints_every_bad_row_and_fails(stored, tmp_path, capsys):
 def test_command_refuses_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="cannot be read"):
         call_command("import_metrics", str(tmp_path / "nope.csv"))
-
-
-def test_bench_command_times_an_import_and_cleans_up(capsys):
-    call_command("bench_import", rows=250)
-
-    assert "metrics_import: 250 rows (250 created, 0 updated)" in capsys.readouterr().out
-    assert not Employee.objects.filter(employee_no__startswith="BENCH").exists()
-    assert not MetricValue.objects.exists()
-    assert not Period.objects.exists()

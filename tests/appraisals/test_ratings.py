@@ -21,21 +21,12 @@ from appraisals.ratings import (
     ratings_enter,
 )
 from roles.models import Role
+from tests.builders import hr_user, period, ratings, stored_metrics, user
 from tests.factories import role
-from tests.roles.person_fixtures import hr_user, login, make_org, metric_value, set_status
 
 pytestmark = pytest.mark.django_db
 
 Q = "2026-Q4"
-
-
-@pytest.fixture
-def org():
-    return make_org()
-
-
-def stored(employee, quarter: str = Q) -> dict[str, Decimal]:
-    return dict(MetricValue.objects.filter(employee=employee, period__code=quarter).values_list("metric_id", "value"))
 
 
 # --------------------------------------------------------------------------- who rates whom
@@ -70,7 +61,7 @@ def test_an_inactive_lead_rates_nobody(org):
 
 
 def test_a_login_without_employee_rates_nobody(org):
-    assert can_rate(login("nobody"), org.r01) is False
+    assert can_rate(user("nobody"), org.r01) is False
 
 
 # --------------------------------------------------------------------------- which metrics, which quarters
@@ -124,8 +115,8 @@ def test_rating_quarters_are_the_current_and_the_previous(today, expected):
 
 
 def test_rating_options_show_status_and_stored_values(org):
-    set_status("2026-Q3", Period.Status.CLOSED)
-    metric_value(org.r01, "2026-Q4", "collaboration", "4.5")
+    period("2026-Q3", status=Period.Status.CLOSED)
+    ratings(org.r01, quarter="2026-Q4", collaboration="4.5")
 
     options = rating_options(employee=org.r01, today=datetime.date(2026, 11, 27))
 
@@ -152,7 +143,7 @@ def test_enter_saves_values_with_who_and_when(org):
         values={"collaboration": Decimal("4.5"), "skill_growth": Decimal("3")},
     )
 
-    assert stored(org.r01) == {"collaboration": Decimal("4.5"), "skill_growth": Decimal("3")}
+    assert stored_metrics(org.r01, period=Q) == {"collaboration": Decimal("4.5"), "skill_growth": Decimal("3")}
     assert {(v.metric_id, v.entered_by_id) for v in saved} == {
         ("collaboration", org.s01.user.pk),
         ("skill_growth", org.s01.user.pk),
@@ -162,25 +153,24 @@ def test_enter_saves_values_with_who_and_when(org):
 
 
 def test_enter_again_updates_in_place_and_keeps_the_other_metric(org):
-    metric_value(org.r01, Q, "collaboration", "2")
-    metric_value(org.r01, Q, "skill_growth", "3")
+    ratings(org.r01, quarter=Q, collaboration="2", skill_growth="3")
 
     ratings_enter(rater_user=hr_user(), employee=org.r01, quarter_code=Q, values={"collaboration": Decimal("4")})
 
-    assert stored(org.r01) == {"collaboration": Decimal("4"), "skill_growth": Decimal("3")}
+    assert stored_metrics(org.r01, period=Q) == {"collaboration": Decimal("4"), "skill_growth": Decimal("3")}
     assert MetricValue.objects.filter(employee=org.r01).count() == 2
 
 
 @pytest.mark.parametrize("status", [Period.Status.CLOSED, Period.Status.CLOSING])
 def test_a_closed_or_closing_quarter_is_refused(org, status):
-    set_status(Q, status)
+    period(Q, status=status)
 
     with pytest.raises(RatingRefused) as refused:
         ratings_enter(rater_user=org.s01.user, employee=org.r01, quarter_code=Q, values={"collaboration": Decimal("4")})
 
     assert refused.value.field == "quarter"
     assert "can no longer change" in refused.value.message
-    assert stored(org.r01) == {}
+    assert stored_metrics(org.r01, period=Q) == {}
 
 
 @pytest.mark.parametrize("value", ["0.5", "5.5", "-1"])
@@ -194,7 +184,7 @@ def test_an_out_of_range_value_is_refused_and_nothing_is_saved(org, value):
         )
 
     assert refused.value.field == "skill_growth"
-    assert stored(org.r01) == {}
+    assert stored_metrics(org.r01, period=Q) == {}
 
 
 def test_a_metric_the_person_is_not_rated_on_is_refused(org):
@@ -221,7 +211,7 @@ def test_nothing_entered_is_refused(org):
 def test_a_rater_who_may_not_rate_is_denied(org):
     with pytest.raises(PermissionDenied):
         ratings_enter(rater_user=org.r02.user, employee=org.r01, quarter_code=Q, values={"collaboration": Decimal("4")})
-    assert stored(org.r01) == {}
+    assert stored_metrics(org.r01, period=Q) == {}
 
 
 def test_a_manager_rates_a_direct_report_supervisor(org):
@@ -231,4 +221,4 @@ def test_a_manager_rates_a_direct_report_supervisor(org):
         quarter_code=Q,
         values={"collaboration": Decimal("4"), "team_efficiency": Decimal("3.5")},
     )
-    assert stored(org.s01) == {"collaboration": Decimal("4"), "team_efficiency": Decimal("3.5")}
+    assert stored_metrics(org.s01, period=Q) == {"collaboration": Decimal("4"), "team_efficiency": Decimal("3.5")}

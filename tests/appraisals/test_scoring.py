@@ -31,7 +31,7 @@ from appraisals.scoring import (
     team_target_hits,
     unit_totals,
 )
-from tests.appraisals.policy_fixtures import DEFAULT_BANDS, default_policy, default_rule
+from tests.appraisals.engine_policy import DEFAULT_BANDS, default_policy, default_rule
 
 MARCH = PeriodSpec.from_code("2026-03", history_months=2)
 Q1 = PeriodSpec.from_code("2026-Q1")
@@ -125,7 +125,7 @@ def by_code(scorecard: ScorecardResult) -> dict[str, str | None]:
         ),
     ],
 )
-def test_period_spec_from_code(code, history, months, quarters, last, baseline, previous):
+def test_period_spec_knows_its_months_quarters_and_baseline(code, history, months, quarters, last, baseline, previous):
     spec = PeriodSpec.from_code(code, history_months=history)
 
     assert (spec.months, spec.quarters, spec.last_quarter, spec.baseline_quarter, spec.previous_months) == (
@@ -166,7 +166,7 @@ RATIO = kpi("K", Formula.OWN_RATIO, "sales_actual", "sales_target", "1.0")
         ({"sales_actual": ["5000"]}, None, None),
     ],
 )
-def test_own_ratio(values, value, score):
+def test_own_ratio_divides_the_employees_sums(values, value, score):
     result = only_kpi(
         score_alone(
             one_kpi_policy(RATIO, kpi("X", Formula.OWN_MEAN, "csat", None, "4")),
@@ -196,7 +196,7 @@ def test_own_ratio(values, value, score):
         ([], None, None),
     ],
 )
-def test_own_mean(csat, value, score):
+def test_own_mean_averages_the_recorded_values(csat, value, score):
     mean = kpi("R2", Formula.OWN_MEAN, "csat", None, "4", cadence="monthly")
     policy = one_kpi_policy(mean, RATIO)
     person = employee(values={"csat": csat, "sales_actual": ["1"], "sales_target": ["1"]})
@@ -267,7 +267,7 @@ def test_unit_ratio_missing_only_when_the_unit_has_no_numerator_or_a_zero_denomi
         ([], None, None),
     ],
 )
-def test_team_mean_composite(composites, value, score):
+def test_team_mean_composite_averages_the_team_composites(composites, value, score):
     s4 = kpi("S4", Formula.TEAM_MEAN_COMPOSITE, None, None, "100", role="supervisor")
     filler = kpi("S2", Formula.OWN_MEAN, "collaboration", None, "4", role="supervisor")
     person = employee(1, "supervisor", values={"collaboration": ["4"]})
@@ -325,7 +325,7 @@ def test_team_target_hits_counts_pairs_of_subteams_and_months_with_a_target():
         (TargetHits(0, 0), None, None),
     ],
 )
-def test_team_target_hit_share(tally, value, score):
+def test_team_target_hit_share_is_hits_over_pairs(tally, value, score):
     policy = default_policy()
     manager = employee(1, "manager", values={"collaboration": ["4"]})
 
@@ -352,7 +352,7 @@ def test_team_target_hit_share(tally, value, score):
         (YEAR, {"2025-Q4": "18.0", "2026-Q3": "19.0"}, None, None),
     ],
 )
-def test_own_delta(period, at, value, score):
+def test_own_delta_is_the_change_since_the_baseline_quarter(period, at, value, score):
     manager = employee(
         1, "manager", values={"collaboration": ["4"]}, at={("market_share", quarter): v for quarter, v in at.items()}
     )
@@ -570,7 +570,7 @@ def test_no_kpi_at_all_means_no_scorecard_and_no_data():
         ("0.00", "E"),
     ],
 )
-def test_band_edges(composite, band):
+def test_a_band_starts_at_its_minimum(composite, band):
     assert default_policy().band_for(D(composite)) == band
 
 
@@ -754,7 +754,7 @@ def codes(results) -> list[tuple[str, D | None]]:
         ("100000.25", "100000", "2000.01"),
     ],
 )
-def test_commission_tiers(actual, target, amount):
+def test_commission_is_paid_by_tier_of_the_target(actual, target, amount):
     person = employee(
         monthly={"sales_actual": {"2026-03": actual}, **({"sales_target": {"2026-03": target}} if target else {})}
     )
@@ -837,7 +837,7 @@ def test_flex_time_looks_back_over_the_year_boundary(earlier, band, eligible):
         ("manager", YEAR, "E", "annual_bonus_base", "80000.00", None),
     ],
 )
-def test_band_bonus(role, period, band, base_field, base, expected):
+def test_band_bonus_is_the_base_times_the_band_multiplier(role, period, band, base_field, base, expected):
     person = employee(1, role, **{base_field: base})
     card = ScorecardResult(1, role, D("100.00"), band, (), (), ())
 
@@ -868,7 +868,7 @@ def test_band_bonus(role, period, band, base_field, base, expected):
         (PeriodSpec.from_code("2026-03"), "A", []),
     ],
 )
-def test_band_flags(period, band, expected):
+def test_band_flags_follow_the_band_and_period(period, band, expected):
     results = rewards_for(policy=default_policy(), period=period, employee=employee(), scorecard=rep_card(band))
 
     assert [r.code for r in results] == expected

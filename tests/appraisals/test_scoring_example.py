@@ -23,7 +23,7 @@ from appraisals.scoring import (
     ScorecardResult,
     score_period,
 )
-from tests.appraisals.policy_fixtures import default_policy
+from tests.appraisals.engine_policy import default_policy
 from tests.builders import EXAMPLE_DIR
 
 EXAMPLE = EXAMPLE_DIR

@@ -61,12 +61,6 @@ def chromium():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Users log in with a real password; the production hasher would spend a second on each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def new_page(chromium, live_server) -> Iterator[Callable]:
     """``new_page(viewport=...)``: a page in a fresh browser context on the live server."""

@@ -9,18 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db.models import Sum
-from django.utils import timezone
 
-from appraisals.models import Metric, MetricValue, Period, Scorecard
+from appraisals.models import MetricValue, Period, Scorecard
 from closing.models import CloseJob
 from rewards.models import RewardSuggestion
 from rewards.services import rewards_decide
-from roles.models import Employee, Role
 from tests.browser.helpers import PHONE, has_no_horizontal_scroll, log_in, wider_than_screen
-from tests.builders import close_period
-from tests.factories import EmployeeFactory, UserFactory, period, role
+from tests.builders import close_period, employee, hr_user, small_org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,36 +26,9 @@ REJECTED = RewardSuggestion.Status.REJECTED
 
 
 @pytest.fixture
-def hr_user():
-    user = UserFactory(username="hr1")
-    user.groups.add(Group.objects.get(name="HR"))
-    return user
-
-
-def metric(employee: Employee, code: str, name: str, value: str) -> None:
-    MetricValue.objects.create(
-        employee=employee,
-        period=period(code),
-        metric=Metric.objects.get(code=name),
-        value=Decimal(value),
-        entered_at=timezone.now(),
-    )
-
-
-def small_org(*months: str) -> dict[str, Employee]:
-    """M1 over S1 over R1 and R2, with sales and satisfaction for each of ``months``."""
-    manager = EmployeeFactory(employee_no="M1", name="Mia Manager", role=role(Role.MANAGER))
-    supervisor = EmployeeFactory(
-        employee_no="S1", name="Sid Supervisor", role=role(Role.SUPERVISOR), reports_to=manager
-    )
-    r1 = EmployeeFactory(employee_no="R1", name="Rita Rep", reports_to=supervisor)
-    r2 = EmployeeFactory(employee_no="R2", name="Ravi Rep", reports_to=supervisor)
-    for code in months:
-        for rep, actual in ((r1, "120000"), (r2, "90000")):
-            metric(rep, code, "sales_target", "100000")
-            metric(rep, code, "sales_actual", actual)
-            metric(rep, code, "csat", "4.2")
-    return {"M1": manager, "S1": supervisor, "R1": r1, "R2": r2}
+def hr():
+    """The HR user the tests log in as: hr1."""
+    return hr_user("hr1")
 
 
 def close(code: str) -> None:
@@ -76,8 +45,8 @@ def upload_metrics(page, text: str, name: str = "metrics.csv") -> None:
     page.wait_for_load_state()
 
 
-def test_hr_sees_the_bad_row_of_a_metrics_file_and_nothing_is_imported(tab, hr_user):
-    EmployeeFactory(employee_no="R1")
+def test_hr_sees_the_bad_row_of_a_metrics_file_and_nothing_is_imported(tab, hr):
+    employee("R1")
     before = MetricValue.objects.count()
     log_in(tab, "hr1", next_url="/hr/imports/")
 
@@ -98,8 +67,8 @@ def test_hr_sees_the_bad_row_of_a_metrics_file_and_nothing_is_imported(tab, hr_u
     assert MetricValue.objects.count() == before
 
 
-def test_hr_imports_a_clean_metrics_file(tab, hr_user):
-    rep = EmployeeFactory(employee_no="R1")
+def test_hr_imports_a_clean_metrics_file(tab, hr):
+    rep = employee("R1")
     log_in(tab, "hr1", next_url="/hr/imports/")
 
     upload_metrics(
@@ -116,8 +85,8 @@ def test_hr_imports_a_clean_metrics_file(tab, hr_user):
     }
 
 
-def test_hr_closes_a_month_from_the_periods_page(tab, hr_user):
-    small_org("2026-01")
+def test_hr_closes_a_month_from_the_periods_page(tab, hr):
+    small_org(months=("2026-01",), csat="4.2")
     log_in(tab, "hr1", next_url="/hr/periods/")
 
     row = tab.locator("tbody tr").filter(has=tab.get_by_role("link", name="2026-01", exact=True))
@@ -133,13 +102,13 @@ def test_hr_closes_a_month_from_the_periods_page(tab, hr_user):
     assert summary.startswith("2026-01 is closed: 4 scorecards")
     closed = Period.objects.get(code="2026-01")
     assert closed.status == Period.Status.CLOSED
-    assert closed.closed_by == hr_user
+    assert closed.closed_by == hr
     assert Scorecard.objects.filter(period=closed).count() == 4
     assert CloseJob.objects.get(period=closed).status == CloseJob.Status.DONE
 
 
-def test_hr_approves_selected_rewards(tab, hr_user):
-    org = small_org("2026-01")
+def test_hr_approves_selected_rewards(tab, hr):
+    org = small_org(months=("2026-01",), csat="4.2")
     close("2026-01")
     commissions = {
         s.employee.employee_no: s
@@ -162,20 +131,20 @@ def test_hr_approves_selected_rewards(tab, hr_user):
     for suggestion in commissions.values():
         suggestion.refresh_from_db()
         assert suggestion.status == APPROVED
-        assert suggestion.decided_by == hr_user
+        assert suggestion.decided_by == hr
     # What was not ticked is still pending; the filtered list (pending) no longer offers the approved ones.
     assert set(RewardSuggestion.objects.filter(pk__in=others).values_list("status", flat=True)) <= {PENDING}
     assert tab.locator(f"#pick-{commissions['R1'].pk}").count() == 0
     assert org["R1"].reward_suggestions.filter(status=APPROVED).count() == 1
 
 
-def test_hr_downloads_the_bonus_list_csv(tab, hr_user):
-    org = small_org("2026-01", "2026-02")
+def test_hr_downloads_the_bonus_list_csv(tab, hr):
+    org = small_org(months=("2026-01", "2026-02"), csat="4.2")
     close("2026-01")
     close("2026-02")
     r1 = org["R1"]
     rejected = RewardSuggestion.objects.get(employee=r1, period__code="2026-02", code="commission")
-    rewards_decide(suggestion_ids=[rejected.pk], decision=REJECTED, user=hr_user)
+    rewards_decide(suggestion_ids=[rejected.pk], decision=REJECTED, user=hr)
     paid = RewardSuggestion.objects.filter(employee=r1, period__year=2026, period__status=Period.Status.CLOSED)
     cash_total = paid.exclude(status=REJECTED).aggregate(total=Sum("amount"))["total"]
     assert cash_total and cash_total != paid.aggregate(total=Sum("amount"))["total"]
@@ -206,8 +175,8 @@ def test_hr_downloads_the_bonus_list_csv(tab, hr_user):
         "/team/?period=2026-01",
     ],
 )
-def test_hr_pages_fit_a_phone_screen_without_horizontal_scrolling(new_page, hr_user, url):
-    small_org("2026-01")
+def test_hr_pages_fit_a_phone_screen_without_horizontal_scrolling(new_page, hr, url):
+    small_org(months=("2026-01",), csat="4.2")
     close("2026-01")
     page = new_page(viewport=PHONE)
     log_in(page, "hr1")

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
-from django.utils import timezone
 
-from appraisals.models import Metric, MetricValue, Scorecard
+from appraisals.models import Scorecard
 from closing.models import CloseJob
-from roles.models import Employee, Role
+from roles.models import Role
 from tests.browser.helpers import PHONE, has_no_horizontal_scroll, log_in, wider_than_screen
-from tests.builders import close_period
-from tests.factories import EmployeeFactory, UserFactory, period, role
+from tests.builders import close_period, employee, metrics
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,36 +25,21 @@ REP_FIGURES = {
 }
 
 
-def metric(employee: Employee, code: str, value: str) -> None:
-    MetricValue.objects.create(
-        employee=employee,
-        period=period(MONTH),
-        metric=Metric.objects.get(code=code),
-        value=Decimal(value),
-        entered_at=timezone.now(),
-    )
-
-
 @pytest.fixture
 def unit() -> None:
     """M01 (login "manager1") over S01 (R01–R03) and S02 (R04–R06), and another unit M09 over R09;
     everyone has figures for 2026-01, which is then closed in-process."""
-    manager = EmployeeFactory(
-        employee_no="M01", name="Mei Manager", role=role(Role.MANAGER), user=UserFactory(username="manager1")
-    )
+    manager = employee("M01", name="Mei Manager", role=Role.MANAGER, login="manager1")
     supervisors = [
-        EmployeeFactory(employee_no=no, name=name, role=role(Role.SUPERVISOR), reports_to=manager)
-        for no, name in (("S01", "Sam Supervisor"), ("S02", "Sue Supervisor"))
+        employee(employee_no, name=name, role=Role.SUPERVISOR, reports_to=manager)
+        for employee_no, name in (("S01", "Sam Supervisor"), ("S02", "Sue Supervisor"))
     ]
-    for i, (no, (actual, csat)) in enumerate(REP_FIGURES.items()):
-        rep = EmployeeFactory(employee_no=no, name=f"Rep {no}", reports_to=supervisors[i // 3])
-        metric(rep, "sales_target", "100000")
-        metric(rep, "sales_actual", actual)
-        metric(rep, "csat", csat)
-    other = EmployeeFactory(employee_no="M09", name="Other Manager", role=role(Role.MANAGER))
-    outsider = EmployeeFactory(employee_no="R09", name="Rep R09", reports_to=other)
-    metric(outsider, "sales_target", "100000")
-    metric(outsider, "sales_actual", "99000")
+    for i, (employee_no, (actual, csat)) in enumerate(REP_FIGURES.items()):
+        rep = employee(employee_no, name=f"Rep {employee_no}", reports_to=supervisors[i // 3])
+        metrics(rep, period=MONTH, sales_target="100000", sales_actual=actual, csat=csat)
+    other = employee("M09", name="Other Manager", role=Role.MANAGER)
+    outsider = employee("R09", name="Rep R09", reports_to=other)
+    metrics(outsider, period=MONTH, sales_target="100000", sales_actual="99000")
     job = close_period(MONTH)
     job.refresh_from_db()
     assert job.status == CloseJob.Status.DONE

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisals.models import Period, PolicyVersion
+from appraisals.models import Period
 from rewards.models import RewardSuggestion
 from rewards.services import DecisionRefused, reward_accept_recomputed, rewards_decide
-from tests.factories import EmployeeFactory, UserFactory, period
+from tests.builders import period, reward, user
 
 pytestmark = pytest.mark.django_db
 
@@ -21,83 +20,65 @@ APPROVED = RewardSuggestion.Status.APPROVED
 REJECTED = RewardSuggestion.Status.REJECTED
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # UserFactory hashes a password per user; the default hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def suggestion(*, code="2026-01", period_status=Period.Status.CLOSED, reward="commission", amount="2800.00", **fields):
-    return RewardSuggestion.objects.create(
-        employee=fields.pop("employee", None) or EmployeeFactory(),
-        period=period(code, status=period_status),
-        code=reward,
-        amount=None if amount is None else Decimal(amount),
-        policy_version=PolicyVersion.objects.get(effective_from=date(2000, 1, 1)),
-        created_at=timezone.now(),
-        **fields,
-    )
-
-
-def decided(reward: RewardSuggestion, status: str, user) -> RewardSuggestion:
-    RewardSuggestion.objects.filter(pk=reward.pk).update(status=status, decided_by=user, decided_at=timezone.now())
-    reward.refresh_from_db()
-    return reward
+def decided(suggestion: RewardSuggestion, status: str, by) -> RewardSuggestion:
+    RewardSuggestion.objects.filter(pk=suggestion.pk).update(status=status, decided_by=by, decided_at=timezone.now())
+    suggestion.refresh_from_db()
+    return suggestion
 
 
 def test_approve_sets_status_and_who_and_when():
-    hr = UserFactory()
-    reward = suggestion()
+    hr = user()
+    suggestion = reward()
     before = timezone.now()
 
-    changed = rewards_decide(suggestion_ids=[reward.pk], decision=APPROVED, user=hr)
+    changed = rewards_decide(suggestion_ids=[suggestion.pk], decision=APPROVED, user=hr)
 
-    reward.refresh_from_db()
+    suggestion.refresh_from_db()
     assert changed == 1
-    assert reward.status == APPROVED
-    assert reward.decided_by == hr
-    assert reward.decided_at >= before
+    assert suggestion.status == APPROVED
+    assert suggestion.decided_by == hr
+    assert suggestion.decided_at >= before
 
 
 def test_reject_sets_status_rejected():
-    hr = UserFactory()
-    reward = suggestion()
+    hr = user()
+    suggestion = reward()
 
-    assert rewards_decide(suggestion_ids=[reward.pk], decision=REJECTED, user=hr) == 1
+    assert rewards_decide(suggestion_ids=[suggestion.pk], decision=REJECTED, user=hr) == 1
 
-    reward.refresh_from_db()
-    assert (reward.status, reward.decided_by) == (REJECTED, hr)
+    suggestion.refresh_from_db()
+    assert (suggestion.status, suggestion.decided_by) == (REJECTED, hr)
 
 
 def test_a_decided_reward_is_not_decided_again():
-    first, second = UserFactory(), UserFactory()
-    reward = suggestion()
-    rewards_decide(suggestion_ids=[reward.pk], decision=APPROVED, user=first)
-    reward.refresh_from_db()
-    decided_at = reward.decided_at
+    first, second = user(), user()
+    suggestion = reward()
+    rewards_decide(suggestion_ids=[suggestion.pk], decision=APPROVED, user=first)
+    suggestion.refresh_from_db()
+    decided_at = suggestion.decided_at
 
-    changed = rewards_decide(suggestion_ids=[reward.pk], decision=REJECTED, user=second)
+    changed = rewards_decide(suggestion_ids=[suggestion.pk], decision=REJECTED, user=second)
 
-    reward.refresh_from_db()
+    suggestion.refresh_from_db()
     assert changed == 0
-    assert (reward.status, reward.decided_by, reward.decided_at) == (APPROVED, first, decided_at)
+    assert (suggestion.status, suggestion.decided_by, suggestion.decided_at) == (APPROVED, first, decided_at)
 
 
 @pytest.mark.parametrize("status", [Period.Status.OPEN, Period.Status.CLOSING])
 def test_a_reward_of_a_period_that_is_not_closed_is_not_decided(status):
-    reward = suggestion(code="2026-02", period_status=status)
+    suggestion = reward(period=period("2026-02", status=status))
 
-    assert rewards_decide(suggestion_ids=[reward.pk], decision=APPROVED, user=UserFactory()) == 0
+    assert rewards_decide(suggestion_ids=[suggestion.pk], decision=APPROVED, user=user()) == 0
 
-    reward.refresh_from_db()
-    assert reward.status == PENDING and reward.decided_by is None and reward.decided_at is None
+    suggestion.refresh_from_db()
+    assert suggestion.status == PENDING and suggestion.decided_by is None and suggestion.decided_at is None
 
 
 def test_bulk_decision_counts_only_the_rewards_it_changed():
-    hr = UserFactory()
-    pending = [suggestion(reward="commission"), suggestion(reward="flex_time", amount=None)]
-    already = decided(suggestion(reward="commission"), REJECTED, hr)
-    in_open_period = suggestion(code="2026-02", period_status=Period.Status.OPEN)
+    hr = user()
+    pending = [reward(), reward(code="flex_time", amount=None)]
+    already = decided(reward(), REJECTED, hr)
+    in_open_period = reward(period=period("2026-02", status=Period.Status.OPEN))
     ids = [r.pk for r in pending] + [already.pk, in_open_period.pk, 999999]
 
     changed = rewards_decide(suggestion_ids=ids, decision=APPROVED, user=hr)
@@ -110,28 +91,28 @@ def test_bulk_decision_counts_only_the_rewards_it_changed():
 
 
 def test_an_unknown_decision_is_refused():
-    reward = suggestion()
+    suggestion = reward()
     with pytest.raises(DecisionRefused, match="unknown decision"):
-        rewards_decide(suggestion_ids=[reward.pk], decision="pending", user=UserFactory())
-    reward.refresh_from_db()
-    assert reward.status == PENDING
+        rewards_decide(suggestion_ids=[suggestion.pk], decision="pending", user=user())
+    suggestion.refresh_from_db()
+    assert suggestion.status == PENDING
 
 
 def test_accepting_a_recomputed_amount_takes_it_and_asks_for_a_fresh_decision():
-    approver, accepter = UserFactory(username="approver"), UserFactory(username="accepter")
-    reward = decided(suggestion(amount="2800.00"), APPROVED, approver)
-    RewardSuggestion.objects.filter(pk=reward.pk).update(
+    approver, accepter = user("approver"), user("accepter")
+    suggestion = decided(reward(amount="2800.00"), APPROVED, approver)
+    RewardSuggestion.objects.filter(pk=suggestion.pk).update(
         recomputed_amount=Decimal("3100.00"), recomputed_at=timezone.now()
     )
 
-    result = reward_accept_recomputed(suggestion_id=reward.pk, user=accepter)
+    result = reward_accept_recomputed(suggestion_id=suggestion.pk, user=accepter)
 
-    reward.refresh_from_db()
-    assert result.pk == reward.pk
-    assert reward.amount == Decimal("3100.00")
-    assert reward.recomputed_amount is None and reward.recomputed_at is None
-    assert reward.status == PENDING and reward.decided_by is None
-    [entry] = reward.details["history"]
+    suggestion.refresh_from_db()
+    assert result.pk == suggestion.pk
+    assert suggestion.amount == Decimal("3100.00")
+    assert suggestion.recomputed_amount is None and suggestion.recomputed_at is None
+    assert suggestion.status == PENDING and suggestion.decided_by is None
+    [entry] = suggestion.details["history"]
     assert entry["by"] == "accepter"
     assert entry["previous_amount"] == "2800.00"
     assert entry["previous_status"] == APPROVED
@@ -140,31 +121,33 @@ def test_accepting_a_recomputed_amount_takes_it_and_asks_for_a_fresh_decision():
 
 
 def test_accepting_a_recomputed_zero_rejects_the_reward():
-    hr = UserFactory()
-    reward = decided(suggestion(amount="2800.00"), APPROVED, hr)
-    RewardSuggestion.objects.filter(pk=reward.pk).update(recomputed_amount=Decimal("0"), recomputed_at=timezone.now())
+    hr = user()
+    suggestion = decided(reward(amount="2800.00"), APPROVED, hr)
+    RewardSuggestion.objects.filter(pk=suggestion.pk).update(
+        recomputed_amount=Decimal("0"), recomputed_at=timezone.now()
+    )
 
-    reward_accept_recomputed(suggestion_id=reward.pk, user=hr)
+    reward_accept_recomputed(suggestion_id=suggestion.pk, user=hr)
 
-    reward.refresh_from_db()
-    assert reward.status == REJECTED
-    assert reward.amount == Decimal("2800.00")
-    assert reward.recomputed_amount is None
-    assert reward.details["history"][0]["recomputed_amount"] == "0.00"
+    suggestion.refresh_from_db()
+    assert suggestion.status == REJECTED
+    assert suggestion.amount == Decimal("2800.00")
+    assert suggestion.recomputed_amount is None
+    assert suggestion.details["history"][0]["recomputed_amount"] == "0.00"
 
 
 def test_accepting_without_a_recomputed_amount_is_refused():
-    reward = suggestion()
+    suggestion = reward()
     with pytest.raises(DecisionRefused, match="no recomputed amount"):
-        reward_accept_recomputed(suggestion_id=reward.pk, user=UserFactory())
+        reward_accept_recomputed(suggestion_id=suggestion.pk, user=user())
 
 
 def test_accepting_in_a_reopened_period_is_refused():
-    reward = suggestion(code="2026-03", period_status=Period.Status.OPEN, recomputed_amount=Decimal("10.00"))
+    suggestion = reward(period=period("2026-03", status=Period.Status.OPEN), recomputed_amount=Decimal("10.00"))
     with pytest.raises(DecisionRefused, match="2026-03 is not closed"):
-        reward_accept_recomputed(suggestion_id=reward.pk, user=UserFactory())
-    reward.refresh_from_db()
-    assert reward.amount == Decimal("2800.00")
+        reward_accept_recomputed(suggestion_id=suggestion.pk, user=user())
+    suggestion.refresh_from_db()
+    assert suggestion.amount == Decimal("2800.00")
 
 
 def _admin_action(client, action: str, ids: list[int]):
@@ -173,20 +156,20 @@ def _admin_action(client, action: str, ids: list[int]):
 
 
 def test_admin_approve_action_approves_pending_rewards(admin_client, admin_user):
-    rewards = [suggestion(), suggestion()]
+    suggestions = [reward(), reward()]
 
-    response = _admin_action(admin_client, "approve_selected", [r.pk for r in rewards])
+    response = _admin_action(admin_client, "approve_selected", [r.pk for r in suggestions])
 
     assert response.status_code == 200
     assert "2 rewards decided." in response.content.decode()
-    for reward in rewards:
-        reward.refresh_from_db()
-        assert (reward.status, reward.decided_by) == (APPROVED, admin_user)
+    for suggestion in suggestions:
+        suggestion.refresh_from_db()
+        assert (suggestion.status, suggestion.decided_by) == (APPROVED, admin_user)
 
 
 def test_admin_reject_action_skips_decided_rewards(admin_client, admin_user):
-    pending = suggestion()
-    approved = decided(suggestion(), APPROVED, admin_user)
+    pending = reward()
+    approved = decided(reward(), APPROVED, admin_user)
 
     response = _admin_action(admin_client, "reject_selected", [pending.pk, approved.pk])
 

@@ -15,24 +15,20 @@ from django.test.utils import CaptureQueriesContext
 from roles.models import Employee, Role
 from roles.services import EMPLOYEE_COLUMNS, employees_import
 from sales_perf.tabular import ImportFailed, ImportResult, RowError
-from tests.factories import EmployeeFactory, UserFactory, role
+from tests.builders import csv_bytes, employee, user
 
 HEADER = ",".join(EMPLOYEE_COLUMNS)
 
 pytestmark = pytest.mark.django_db
 
 
-def _csv(*rows: str, header: str = HEADER) -> bytes:
-    return ("\n".join([header, *rows]) + "\n").encode()
-
-
 def _import(*rows: str) -> ImportResult:
-    return employees_import(source=_csv(*rows), filename="employees.csv")
+    return employees_import(source=csv_bytes(*rows, header=HEADER), filename="employees.csv")
 
 
 def _refused(*rows: str, header: str = HEADER) -> list[RowError]:
     with pytest.raises(ImportFailed) as failed:
-        employees_import(source=_csv(*rows, header=header), filename="employees.csv")
+        employees_import(source=csv_bytes(*rows, header=header), filename="employees.csv")
     return failed.value.errors
 
 
@@ -57,9 +53,9 @@ def _org() -> list[tuple]:
 @pytest.fixture
 def stored_org() -> list[tuple]:
     """M01 ← S01 ← R01 already stored; returns the snapshot a refused import must leave as it is."""
-    manager = EmployeeFactory(employee_no="M01", name="Zhou Min", role=role(Role.MANAGER))
-    supervisor = EmployeeFactory(employee_no="S01", name="Li Qiang", role=role(Role.SUPERVISOR), reports_to=manager)
-    EmployeeFactory(employee_no="R01", name="Chen Jing", reports_to=supervisor, annual_bonus_base=Decimal("100.00"))
+    manager = employee("M01", name="Zhou Min", role=Role.MANAGER)
+    supervisor = employee("S01", name="Li Qiang", role=Role.SUPERVISOR, reports_to=manager)
+    employee("R01", name="Chen Jing", reports_to=supervisor, annual_bonus_base=Decimal("100.00"))
     return _org()
 
 
@@ -114,7 +110,7 @@ def test_reimport_updates_the_employee_without_a_duplicate(stored_org):
 
 
 def test_reimport_keeps_active_flag_and_login(stored_org):
-    login = UserFactory()
+    login = user()
     Employee.objects.filter(employee_no="R01").update(is_active=False, user=login)
 
     _import("R01,Chen Jing,r01@example.com,rep,S01,,,")
@@ -271,7 +267,9 @@ def test_missing_column_is_refused(stored_org):
 
 
 def test_byte_order_mark_is_accepted():
-    employees_import(source=b"\xef\xbb\xbf" + _csv("M01,Zhou Min,,manager,,,,"), filename="employees.csv")
+    employees_import(
+        source=b"\xef\xbb\xbf" + csv_bytes("M01,Zhou Min,,manager,,,,", header=HEADER), filename="employees.csv"
+    )
 
     assert list(Employee.objects.values_list("employee_no", flat=True)) == ["M01"]
 
@@ -311,11 +309,11 @@ def test_xlsx_file_imports_like_the_csv():
 def _queries_to_import(count: int, prefix: str) -> int:
     # Half new and half already stored, so both the bulk insert and the bulk update run.
     for n in range(count // 2):
-        EmployeeFactory(employee_no=f"{prefix}{n:04d}")
+        employee(f"{prefix}{n:04d}")
     rows = [f"{prefix}M,Boss,,manager,,,,"]
     rows += [f"{prefix}{n:04d},Renamed {n},,rep,{prefix}M,2024-01-01,,100" for n in range(count)]
     with CaptureQueriesContext(connection) as queries:
-        employees_import(source=_csv(*rows), filename="employees.csv")
+        employees_import(source=csv_bytes(*rows, header=HEADER), filename="employees.csv")
     return len(queries)
 
 
@@ -329,7 +327,7 @@ def test_query_count_does_not_grow_with_rows():
 
 def test_command_reports_what_it_imported(tmp_path, capsys):
     path = tmp_path / "employees.csv"
-    path.write_bytes(_csv("M01,Zhou Min,,manager,,,,", "S01,Li Qiang,,supervisor,M01,,,"))
+    path.write_bytes(csv_bytes("M01,Zhou Min,,manager,,,,", "S01,Li Qiang,,supervisor,M01,,,", header=HEADER))
 
     call_command("import_employees", str(path))
 
@@ -338,7 +336,7 @@ def test_command_reports_what_it_imported(tmp_path, capsys):
 
 def test_command_prints_every_bad_row_and_fails(tmp_path, capsys):
     path = tmp_path / "employees.csv"
-    path.write_bytes(_csv("M01,,,manager,,,,", "S01,Li Qiang,,chief,M01,,,"))
+    path.write_bytes(csv_bytes("M01,,,manager,,,,", "S01,Li Qiang,,chief,M01,,,", header=HEADER))
 
     with pytest.raises(CommandError, match=r"^employees\.csv: 2 bad rows, nothing imported$"):
         call_command("import_employees", str(path))

@@ -23,11 +23,11 @@ def test_a_tree_has_no_cycle(edges):
     assert org_find_cycle(edges) is None
 
 
-def test_two_employees_reporting_to_each_other():
+def test_two_employees_reporting_to_each_other_are_a_cycle():
     assert org_find_cycle({"A": "B", "B": "A"}) == ["A", "B", "A"]
 
 
-def test_employee_reporting_to_themself():
+def test_an_employee_reporting_to_themself_is_a_cycle():
     assert org_find_cycle({"A": "A"}) == ["A", "A"]
 
 
@@ -67,13 +67,13 @@ class OrgRow(NamedTuple):
     reports_to: int | None
 
 
-def org(reports_to: dict[int, int | None]) -> list[OrgRow]:
+def org_rows(reports_to: dict[int, int | None]) -> list[OrgRow]:
     return [OrgRow(key, boss) for key, boss in reports_to.items()]
 
 
 def test_tree_levels_are_bottom_up():
     # M(1) ─ S(2) ─ T(3) ─ R(4), Q(5);  M ─ U(6) ─ P(7);  M ─ X(8), a rep directly under M
-    levels = tree_levels(org({1: None, 2: 1, 3: 2, 4: 3, 5: 3, 6: 1, 7: 6, 8: 1}))
+    levels = tree_levels(org_rows({1: None, 2: 1, 3: 2, 4: 3, 5: 3, 6: 1, 7: 6, 8: 1}))
 
     assert [sorted(level) for level in levels] == [[4, 5, 7, 8], [3, 6], [2], [1]]
 
@@ -91,7 +91,7 @@ def test_tree_levels_are_bottom_up():
 )
 def test_cycle_is_an_error_naming_the_cycle(reports_to, cycle):
     with pytest.raises(CycleError) as error:
-        tree_levels(org(reports_to))
+        tree_levels(org_rows(reports_to))
 
     assert list(error.value.keys) == cycle
 
@@ -102,12 +102,12 @@ def test_a_key_given_twice_is_an_error():
 
 
 def test_a_boss_outside_the_input_makes_a_root():
-    assert tree_levels(org({1: 99, 2: 1})) == [[2], [1]]
+    assert tree_levels(org_rows({1: 99, 2: 1})) == [[2], [1]]
 
 
 def test_tree_levels_is_iterative_on_a_very_deep_chain():
     depth = 20_000  # far beyond any recursion limit
-    chain = org({key: key - 1 if key > 1 else None for key in range(1, depth + 1)})
+    chain = org_rows({key: key - 1 if key > 1 else None for key in range(1, depth + 1)})
 
     levels = tree_levels(chain)
 

@@ -22,10 +22,10 @@ from closing.services import close_job_wait, period_reopen
 from closing.tasks import close_period_enqueue
 from rewards.models import RewardSuggestion
 from roles.models import Role
-from tests.factories import EmployeeFactory, period, role
+from tests.builders import employee, period
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _services_or_skip():
@@ -91,15 +91,13 @@ def _wait(job: CloseJob, timeout: float = 90) -> CloseJob:
 
 def _org(reps: int = 240):
     """A manager over 4 supervisors over ``reps`` reps; rep i sells 80,000 + 1,000 × (i mod 50) of 100,000."""
-    manager = EmployeeFactory(employee_no="WM1", role=role(Role.MANAGER))
-    supervisors = [
-        EmployeeFactory(employee_no=f"WS{n}", role=role(Role.SUPERVISOR), reports_to=manager) for n in range(4)
-    ]
+    manager = employee("WM1", role=Role.MANAGER)
+    supervisors = [employee(f"WS{n}", role=Role.SUPERVISOR, reports_to=manager) for n in range(4)]
     month = period("2026-03")
     target, actual = Metric.objects.get(code="sales_target"), Metric.objects.get(code="sales_actual")
     values = []
     for i in range(reps):
-        rep = EmployeeFactory(employee_no=f"WR{i:03d}", reports_to=supervisors[i % 4])
+        rep = employee(f"WR{i:03d}", reports_to=supervisors[i % 4])
         values += [
             MetricValue(employee=rep, period=month, metric=target, value=100000, entered_at="2026-04-01T00:00Z"),
             MetricValue(

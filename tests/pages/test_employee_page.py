@@ -15,16 +15,19 @@ from appraisals.ratings import RatingRefused, rating_quarters
 from pages.person import kpi_explanation, person_page
 from rewards.models import RewardSuggestion
 from roles.models import Employee
-from tests.roles.person_fixtures import (
-    hr_user,
-    login,
-    make_org,
-    metric_value,
+from tests.builders import (
+    client_for,
+    close_period,
+    metrics,
+    period,
+    ratings,
+    rep_month_scorecard,
     reward,
     sales,
-    scorecard,
-    set_status,
+    stored_metrics,
+    user,
 )
+from tests.pages.helpers import squashed
 
 pytestmark = pytest.mark.django_db
 
@@ -39,22 +42,9 @@ def ratings_url(employee_no: str) -> str:
     return f"/employees/{employee_no}/ratings/"
 
 
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
-
-
 def quarters() -> tuple[str, str]:
     current, previous = rating_quarters(timezone.localdate())
     return current.code, previous.code
-
-
-def ratings_of(employee, quarter: str) -> dict[str, Decimal]:
-    return dict(MetricValue.objects.filter(employee=employee, period__code=quarter).values_list("metric_id", "value"))
-
-
-@pytest.fixture
-def org():
-    return make_org()
 
 
 # --------------------------------------------------------------------------- access
@@ -65,61 +55,50 @@ def test_anonymous_is_sent_to_login(client, org):
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
 
 
-def test_rep_sees_own_page(client, org):
-    client.force_login(org.r01.user)
-    response = client.get(page_of("R01"))
+def test_rep_sees_own_page(rep_client):
+    response = rep_client.get(page_of("R01"))
     assert response.status_code == 200
     assert "Name R01" in response.content.decode()
 
 
-def test_rep_typing_another_reps_page_gets_404(client, org):
-    client.force_login(org.r01.user)
-    assert client.get(page_of("R02")).status_code == 404
+def test_rep_cannot_open_a_peers_page(rep_client):
+    assert rep_client.get(page_of("R02")).status_code == 404
 
 
-def test_supervisor_sees_a_team_member(client, org):
-    client.force_login(org.s01.user)
-    assert client.get(page_of("R01")).status_code == 200
+def test_supervisor_sees_a_team_member(supervisor_client):
+    assert supervisor_client.get(page_of("R01")).status_code == 200
 
 
-def test_supervisor_does_not_see_another_teams_member(client, org):
-    client.force_login(org.s01.user)
-    assert client.get(page_of("R03")).status_code == 404
+def test_supervisor_does_not_see_another_teams_member(supervisor_client):
+    assert supervisor_client.get(page_of("R03")).status_code == 404
 
 
-def test_manager_sees_anyone_in_the_unit_at_depth_two(client, org):
-    client.force_login(org.m01.user)
-    assert client.get(page_of("R07")).status_code == 200
-    assert client.get(page_of("R03")).status_code == 200
+def test_manager_sees_anyone_in_the_unit_at_depth_two(manager_client):
+    assert manager_client.get(page_of("R07")).status_code == 200
+    assert manager_client.get(page_of("R03")).status_code == 200
 
 
-def test_manager_does_not_see_another_unit(client, org):
-    client.force_login(org.m01.user)
-    assert client.get(page_of("R09")).status_code == 404
+def test_manager_does_not_see_another_unit(manager_client):
+    assert manager_client.get(page_of("R09")).status_code == 404
 
 
-def test_hr_sees_everyone(client, org):
-    client.force_login(hr_user())
-    assert [client.get(page_of(no)).status_code for no in ("M01", "R07", "M09", "R09")] == [200] * 4
+def test_hr_sees_everyone(hr_client, org):
+    assert [hr_client.get(page_of(no)).status_code for no in ("M01", "R07", "M09", "R09")] == [200] * 4
 
 
-def test_login_without_employee_or_hr_is_forbidden(client, org):
-    client.force_login(login("nobody"))
-    assert client.get(page_of("R01")).status_code == 403
+def test_login_without_employee_or_hr_is_forbidden(org):
+    assert client_for(user("nobody")).get(page_of("R01")).status_code == 403
 
 
-def test_post_to_the_page_is_not_allowed(client, org):
-    client.force_login(org.r01.user)
-    assert client.post(page_of("R01")).status_code == 405
+def test_employee_page_refuses_a_post(rep_client):
+    assert rep_client.post(page_of("R01")).status_code == 405
 
 
 # --------------------------------------------------------------------------- what the page shows
 
 
-def test_page_shows_role_supervisor_and_the_roles_duties_in_order(client, org):
-    client.force_login(org.r01.user)
-
-    page = text(client.get(page_of("R01")))
+def test_page_shows_role_supervisor_and_the_roles_duties_in_order(rep_client):
+    page = squashed(rep_client.get(page_of("R01")))
 
     assert "Sales Representative" in page
     assert "Reports to Name S01" in page
@@ -128,25 +107,22 @@ def test_page_shows_role_supervisor_and_the_roles_duties_in_order(client, org):
     assert first < last
 
 
-def test_page_is_in_chinese_when_chinese_is_chosen(client, org):
-    client.force_login(org.r01.user)
-
-    page = text(client.get(page_of("R01"), headers={"accept-language": "zh-hans"}))
+def test_page_is_in_chinese_when_chinese_is_chosen(rep_client):
+    page = squashed(rep_client.get(page_of("R01"), headers={"accept-language": "zh-hans"}))
 
     assert "销售代表" in page
     assert "负责开拓潜在客户" in page
 
 
-def test_kpi_sentence_shows_the_raw_figures_of_a_real_close(client, org, close):
+def test_kpi_sentence_shows_the_raw_figures_of_a_real_close(supervisor_client, org):
     for code, actual, target in (("2026-07", "120000", "100000"), ("2026-08", "134000", "100000")):
-        sales(org.r01, code, actual, target)
-    sales(org.r01, "2026-09", "100000", "100000")
-    metric_value(org.r01, "2026-07", "csat", "4.5")
+        sales(org.r01, month=code, actual=actual, target=target)
+    sales(org.r01, month="2026-09", actual="100000", target="100000")
+    metrics(org.r01, period="2026-07", csat="4.5")
     for code in ("2026-07", "2026-08", "2026-09", "2026-Q3"):
-        close(code)
-    client.force_login(org.s01.user)
+        close_period(code)
 
-    page = text(client.get(page_of("R01") + "?period=2026-Q3"))
+    page = squashed(supervisor_client.get(page_of("R01") + "?period=2026-Q3"))
 
     assert "Scorecard 2026-Q3" in page
     assert "R1 = 354,000.00 actual ÷ 300,000.00 target over 2026-07…09" in page
@@ -156,63 +132,57 @@ def test_kpi_sentence_shows_the_raw_figures_of_a_real_close(client, org, close):
     assert "Missing: no Skill growth and learning rating recorded" in page
 
 
-def test_default_scorecard_is_the_latest_closed_month(client, org):
-    scorecard(org.r01, "2025-02", composite="91.71")
-    scorecard(org.r01, "2025-03", composite="104.20", band="B")
-    scorecard(org.r01, "2025-04", composite="77.00", band="D", status=Period.Status.CLOSING)
-    client.force_login(org.r01.user)
+def test_default_scorecard_is_the_latest_closed_month(rep_client, org):
+    rep_month_scorecard(org.r01, period="2025-02", composite="91.71")
+    rep_month_scorecard(org.r01, period="2025-03", composite="104.20", band="B")
+    rep_month_scorecard(org.r01, period="2025-04", composite="77.00", band="D", status=Period.Status.CLOSING)
 
-    page = text(client.get(page_of("R01")))
+    page = squashed(rep_client.get(page_of("R01")))
 
     assert "Scorecard 2025-03" in page
     assert re.search(r'data-testid="composite">\s*104\.20', page)
     assert "77.00" not in page
 
 
-def test_period_parameter_chooses_the_scorecard(client, org):
-    scorecard(org.r01, "2025-02", composite="91.71")
-    scorecard(org.r01, "2025-03", composite="104.20", band="B")
-    client.force_login(org.r01.user)
+def test_period_parameter_chooses_the_scorecard(rep_client, org):
+    rep_month_scorecard(org.r01, period="2025-02", composite="91.71")
+    rep_month_scorecard(org.r01, period="2025-03", composite="104.20", band="B")
 
-    page = text(client.get(page_of("R01") + "?period=2025-02"))
+    page = squashed(rep_client.get(page_of("R01") + "?period=2025-02"))
 
     assert "Scorecard 2025-02" in page
     assert re.search(r'data-testid="composite">\s*91\.71', page)
 
 
-def test_a_period_without_a_closed_scorecard_says_so(client, org):
-    scorecard(org.r01, "2025-03", status=Period.Status.CLOSING)
-    client.force_login(org.r01.user)
+def test_a_period_without_a_closed_scorecard_says_so(rep_client, org):
+    rep_month_scorecard(org.r01, period="2025-03", status=Period.Status.CLOSING)
 
-    response = client.get(page_of("R01") + "?period=2025-03")
+    response = rep_client.get(page_of("R01") + "?period=2025-03")
 
     assert response.status_code == 200
-    assert "There is no closed scorecard for 2025-03." in text(response)
+    assert "There is no closed scorecard for 2025-03." in squashed(response)
 
 
-def test_reward_history_lists_closed_periods_only(client, org):
-    scorecard(org.r01, "2025-01")
-    reward(org.r01, "2025-01", "commission", "4310.00", APPROVED)
-    reward(org.r01, "2025-Q1", "training_or_career_plan", None)
-    set_status("2025-Q1", Period.Status.CLOSED)
-    set_status("2025-02", Period.Status.OPEN)
-    reward(org.r01, "2025-02", "commission", "9999.00")
-    client.force_login(org.r01.user)
+def test_reward_history_lists_closed_periods_only(rep_client, org):
+    rep_month_scorecard(org.r01, period="2025-01")
+    reward(org.r01, period="2025-01", code="commission", amount="4310.00", status=APPROVED)
+    reward(org.r01, period="2025-Q1", code="training_or_career_plan", amount=None)
+    period("2025-Q1", status=Period.Status.CLOSED)
+    reopened = period("2025-02", status=Period.Status.OPEN)
+    reward(org.r01, period=reopened, code="commission", amount="9999.00")
 
-    page = text(client.get(page_of("R01")))
+    page = squashed(rep_client.get(page_of("R01")))
 
     assert re.search(r"<td>2025-01</td> <td>Sales commission</td> <td class=\"num\">4,310\.00</td>", page)
     assert re.search(r"<td>2025-Q1</td> <td>Training or career plan</td>", page, re.IGNORECASE)
     assert "9,999.00" not in page
 
 
-def test_ratings_history_shows_values_per_quarter(client, org):
-    metric_value(org.r01, "2025-Q1", "collaboration", "4.5")
-    metric_value(org.r01, "2025-Q1", "skill_growth", "3.5")
-    metric_value(org.r01, "2025-Q2", "collaboration", "4")
-    client.force_login(org.r01.user)
+def test_ratings_history_shows_values_per_quarter(rep_client, org):
+    ratings(org.r01, quarter="2025-Q1", collaboration="4.5", skill_growth="3.5")
+    ratings(org.r01, quarter="2025-Q2", collaboration="4")
 
-    page = text(client.get(page_of("R01")))
+    page = squashed(rep_client.get(page_of("R01")))
 
     assert re.search(
         r'2025-Q2</th> <td class="num">4\.00</td><td class="num">—</td>.*'
@@ -304,200 +274,183 @@ def test_kpi_sentence_without_a_definition_lists_the_figures():
 # --------------------------------------------------------------------------- ratings
 
 
-def test_supervisor_sees_the_ratings_form_for_a_direct_report(client, org):
-    client.force_login(org.s01.user)
-
-    page = client.get(page_of("R01")).content.decode()
+def test_supervisor_sees_the_ratings_form_for_a_direct_report(supervisor_client):
+    page = supervisor_client.get(page_of("R01")).content.decode()
 
     assert 'action="/employees/R01/ratings/"' in page
     assert 'name="rating_collaboration"' in page and 'name="rating_skill_growth"' in page
     assert 'name="rating_team_efficiency"' not in page
 
 
-def test_rep_sees_no_ratings_form_on_own_page(client, org):
-    client.force_login(org.r01.user)
-    assert "ratings-form" not in client.get(page_of("R01")).content.decode()
+def test_rep_sees_no_ratings_form_on_own_page(rep_client):
+    assert "ratings-form" not in rep_client.get(page_of("R01")).content.decode()
 
 
-def test_supervisor_saves_ratings(client, org):
+def test_supervisor_saves_ratings(supervisor_client, org):
     current, _previous = quarters()
-    client.force_login(org.s01.user)
 
-    response = client.post(
+    response = supervisor_client.post(
         ratings_url("R01"), {"quarter": current, "rating_collaboration": "4.5", "rating_skill_growth": "3.5"}
     )
 
     assert response.status_code == 302 and response.url == "/employees/R01/#ratings"
-    assert ratings_of(org.r01, current) == {"collaboration": Decimal("4.5"), "skill_growth": Decimal("3.5")}
+    assert stored_metrics(org.r01, period=current) == {"collaboration": Decimal("4.5"), "skill_growth": Decimal("3.5")}
     assert set(MetricValue.objects.filter(employee=org.r01).values_list("entered_by", flat=True)) == {org.s01.user.pk}
-    assert f"Ratings for {current} saved." in client.get(response.url).content.decode()
+    assert f"Ratings for {current} saved." in supervisor_client.get(response.url).content.decode()
 
 
-def test_blank_rating_leaves_the_stored_value(client, org):
+def test_blank_rating_leaves_the_stored_value(supervisor_client, org):
     current, _previous = quarters()
-    metric_value(org.r01, current, "skill_growth", "3")
-    client.force_login(org.s01.user)
+    ratings(org.r01, quarter=current, skill_growth="3")
 
-    client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "5", "rating_skill_growth": ""})
+    supervisor_client.post(
+        ratings_url("R01"), {"quarter": current, "rating_collaboration": "5", "rating_skill_growth": ""}
+    )
 
-    assert ratings_of(org.r01, current) == {"collaboration": Decimal("5"), "skill_growth": Decimal("3")}
+    assert stored_metrics(org.r01, period=current) == {"collaboration": Decimal("5"), "skill_growth": Decimal("3")}
 
 
-def test_closed_quarter_is_refused_with_a_form_error(client, org):
+def test_closed_quarter_is_refused_with_a_form_error(supervisor_client, org):
     _current, previous = quarters()
-    set_status(previous, Period.Status.CLOSED)
-    client.force_login(org.s01.user)
+    period(previous, status=Period.Status.CLOSED)
 
-    response = client.post(ratings_url("R01"), {"quarter": previous, "rating_collaboration": "4"})
+    response = supervisor_client.post(ratings_url("R01"), {"quarter": previous, "rating_collaboration": "4"})
 
     assert response.status_code == 200
     assert f"{previous} is closed; its ratings can no longer change." in response.content.decode()
-    assert ratings_of(org.r01, previous) == {}
+    assert stored_metrics(org.r01, period=previous) == {}
 
 
-def test_a_refusal_from_the_service_shows_on_the_form(client, org, monkeypatch):
+def test_a_refusal_from_the_service_shows_on_the_form(supervisor_client, monkeypatch):
     current, _previous = quarters()
 
     def refuse(**kwargs):
         raise RatingRefused(f"{current} is being closed; its ratings can no longer change.", field="quarter")
 
     monkeypatch.setattr("pages.views.person.ratings_enter", refuse)
-    client.force_login(org.s01.user)
 
-    response = client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "4"})
+    response = supervisor_client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "4"})
 
     assert response.status_code == 200
     assert f"{current} is being closed; its ratings can no longer change." in response.content.decode()
 
 
-def test_posting_no_rating_at_all_asks_for_one(client, org):
+def test_posting_no_rating_at_all_asks_for_one(supervisor_client):
     current, _previous = quarters()
-    client.force_login(org.s01.user)
 
-    response = client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": ""})
+    response = supervisor_client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": ""})
 
     assert response.status_code == 200
     assert "Enter at least one rating." in response.content.decode()
 
 
-def test_closed_quarter_is_not_offered(client, org):
+def test_closed_quarter_is_not_offered(supervisor_client):
     current, previous = quarters()
-    set_status(previous, Period.Status.CLOSED)
-    client.force_login(org.s01.user)
+    period(previous, status=Period.Status.CLOSED)
 
-    page = client.get(page_of("R01")).content.decode()
+    page = supervisor_client.get(page_of("R01")).content.decode()
 
     assert f'<option value="{current}"' in page
     assert f'<option value="{previous}"' not in page
 
 
-def test_out_of_range_rating_is_refused(client, org):
+def test_out_of_range_rating_is_refused(supervisor_client, org):
     current, _previous = quarters()
-    client.force_login(org.s01.user)
 
-    response = client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "6"})
+    response = supervisor_client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "6"})
 
     assert response.status_code == 200
     assert "Ensure this value is less than or equal to 5." in response.content.decode()
-    assert ratings_of(org.r01, current) == {}
+    assert stored_metrics(org.r01, period=current) == {}
 
 
-def test_rep_cannot_post_ratings(client, org):
+def test_rep_cannot_post_ratings(rep_client, org):
     current, _previous = quarters()
-    client.force_login(org.r01.user)
 
-    response = client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "5"})
+    response = rep_client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "5"})
 
     assert response.status_code == 403
-    assert ratings_of(org.r01, current) == {}
+    assert stored_metrics(org.r01, period=current) == {}
 
 
-def test_supervisor_cannot_rate_someone_in_the_unit_who_is_not_a_direct_report(client, org):
+def test_supervisor_cannot_rate_someone_in_the_unit_who_is_not_a_direct_report(supervisor_client, org):
     current, _previous = quarters()
-    client.force_login(org.s01.user)
 
-    response = client.post(ratings_url("R07"), {"quarter": current, "rating_collaboration": "5"})
+    response = supervisor_client.post(ratings_url("R07"), {"quarter": current, "rating_collaboration": "5"})
 
     assert response.status_code == 403
-    assert ratings_of(org.r07, current) == {}
+    assert stored_metrics(org.r07, period=current) == {}
 
 
-def test_supervisor_cannot_rate_another_teams_member(client, org):
+def test_supervisor_cannot_rate_another_teams_member(supervisor_client):
     current, _previous = quarters()
-    client.force_login(org.s01.user)
 
-    response = client.post(ratings_url("R03"), {"quarter": current, "rating_collaboration": "5"})
+    response = supervisor_client.post(ratings_url("R03"), {"quarter": current, "rating_collaboration": "5"})
 
     assert response.status_code == 404
 
 
-def test_manager_rates_a_direct_report_supervisor(client, org):
+def test_manager_rates_a_direct_report_supervisor(manager_client, org):
     current, _previous = quarters()
-    client.force_login(org.m01.user)
 
-    response = client.post(
+    response = manager_client.post(
         ratings_url("S01"), {"quarter": current, "rating_collaboration": "4", "rating_team_efficiency": "4.5"}
     )
 
     assert response.status_code == 302
-    assert ratings_of(org.s01, current) == {"collaboration": Decimal("4"), "team_efficiency": Decimal("4.5")}
+    assert stored_metrics(org.s01, period=current) == {"collaboration": Decimal("4"), "team_efficiency": Decimal("4.5")}
 
 
-def test_manager_cannot_rate_a_rep_two_levels_down(client, org):
+def test_manager_cannot_rate_a_rep_two_levels_down(manager_client):
     current, _previous = quarters()
-    client.force_login(org.m01.user)
 
-    assert client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "4"}).status_code == 403
+    assert manager_client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "4"}).status_code == 403
 
 
-def test_hr_rates_anyone(client, org):
+def test_hr_rates_anyone(hr_client, org):
     current, _previous = quarters()
-    client.force_login(hr_user())
 
-    response = client.post(ratings_url("M09"), {"quarter": current, "rating_collaboration": "3"})
+    response = hr_client.post(ratings_url("M09"), {"quarter": current, "rating_collaboration": "3"})
 
     assert response.status_code == 302
-    assert ratings_of(org.m09, current) == {"collaboration": Decimal("3")}
+    assert stored_metrics(org.m09, period=current) == {"collaboration": Decimal("3")}
 
 
-def test_get_on_the_ratings_url_is_not_allowed(client, org):
-    client.force_login(org.s01.user)
-    assert client.get(ratings_url("R01")).status_code == 405
+def test_ratings_url_refuses_a_get(supervisor_client):
+    assert supervisor_client.get(ratings_url("R01")).status_code == 405
 
 
 def test_anonymous_post_of_ratings_is_sent_to_login(client, org):
     current, _previous = quarters()
     response = client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "5"})
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
-    assert ratings_of(org.r01, current) == {}
+    assert stored_metrics(org.r01, period=current) == {}
 
 
 # --------------------------------------------------------------------------- queries
 
 
-def _queries(client, user, employee_no: str) -> int:
-    client.force_login(user)
+def _queries(client, employee_no: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(page_of(employee_no)).status_code == 200
     return len(ctx.captured_queries)
 
 
-def test_query_count_does_not_grow_with_months_rewards_and_ratings(client, org):
-    scorecard(org.r01, "2025-01")
-    reward(org.r01, "2025-01", "commission", "10.00")
-    metric_value(org.r01, "2025-Q1", "collaboration", "4")
+def test_query_count_does_not_grow_with_months_rewards_and_ratings(supervisor_client, org):
+    rep_month_scorecard(org.r01, period="2025-01")
+    reward(org.r01, period="2025-01", code="commission", amount="10.00")
+    ratings(org.r01, quarter="2025-Q1", collaboration="4")
     for month in range(1, 13):
         code = f"2024-{month:02d}"
-        scorecard(org.r02, code)
-        reward(org.r02, code, "commission", "10.00", APPROVED)
-        reward(org.r02, code, "flex_time", None)
+        rep_month_scorecard(org.r02, period=code)
+        reward(org.r02, period=code, code="commission", amount="10.00", status=APPROVED)
+        reward(org.r02, period=code, code="flex_time", amount=None)
     for quarter in range(1, 5):
-        metric_value(org.r02, f"2024-Q{quarter}", "collaboration", "4")
-        metric_value(org.r02, f"2024-Q{quarter}", "skill_growth", "4")
-    scorecard(org.r02, "2025-01")
+        ratings(org.r02, quarter=f"2024-Q{quarter}", collaboration="4", skill_growth="4")
+    rep_month_scorecard(org.r02, period="2025-01")
 
-    small = _queries(client, org.s01.user, "R01")
-    large = _queries(client, org.s01.user, "R02")
+    small = _queries(supervisor_client, "R01")
+    large = _queries(supervisor_client, "R02")
 
     assert small == large
     assert large <= 24
@@ -505,9 +458,9 @@ def test_query_count_does_not_grow_with_months_rewards_and_ratings(client, org):
 
 def test_person_page_selector_takes_nine_queries(django_assert_num_queries, org):
     for month in range(1, 13):
-        scorecard(org.r01, f"2024-{month:02d}")
-        reward(org.r01, f"2024-{month:02d}", "commission", "10.00", APPROVED)
-    metric_value(org.r01, "2024-Q1", "collaboration", "4")
+        rep_month_scorecard(org.r01, period=f"2024-{month:02d}")
+        reward(org.r01, period=f"2024-{month:02d}", code="commission", amount="10.00", status=APPROVED)
+    ratings(org.r01, quarter="2024-Q1", collaboration="4")
     employee = Employee.objects.select_related("role").get(pk=org.r01.pk)
 
     with django_assert_num_queries(9):

@@ -8,23 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from appraisals.models import Metric, MetricValue, PeriodEvent, Scorecard
+from appraisals.models import PeriodEvent, Scorecard
 from rewards.models import RewardSuggestion
-from roles.models import Role
-from tests.factories import EmployeeFactory, period, role
+from tests.builders import close_period, org_from, sales
 
 pytestmark = pytest.mark.django_db
-
-
-def sales(employee, month, target, actual):
-    for metric, value in (("sales_target", target), ("sales_actual", actual)):
-        MetricValue.objects.create(
-            employee=employee,
-            period=period(month),
-            metric=Metric.objects.get(code=metric),
-            value=Decimal(value),
-            entered_at="2026-02-01T00:00Z",
-        )
 
 
 @pytest.fixture
@@ -34,24 +22,28 @@ def deep_org():
     │      └─ R2
     ├─ R9          (a rep directly under the manager)
     └─ S3          (a supervisor with no team and no figures)"""
-    m1 = EmployeeFactory(employee_no="M1", role=role(Role.MANAGER))
-    m2 = EmployeeFactory(employee_no="M2", role=role(Role.MANAGER), reports_to=m1)
-    s1 = EmployeeFactory(employee_no="S1", role=role(Role.SUPERVISOR), reports_to=m1)
-    s2 = EmployeeFactory(employee_no="S2", role=role(Role.SUPERVISOR), reports_to=m2)
-    EmployeeFactory(employee_no="S3", role=role(Role.SUPERVISOR), reports_to=m1)
-    r1 = EmployeeFactory(employee_no="R1", reports_to=s1)
-    r2 = EmployeeFactory(employee_no="R2", reports_to=s1)
-    r3 = EmployeeFactory(employee_no="R3", reports_to=s2)
-    r9 = EmployeeFactory(employee_no="R9", reports_to=m1)
-    sales(r1, "2026-01", "100000", "120000")
-    sales(r2, "2026-01", "100000", "80000")
-    sales(r3, "2026-01", "200000", "250000")
-    sales(r9, "2026-01", "100000", "100000")
+    org = org_from(
+        {
+            "M1": None,
+            "M2": "M1",
+            "S1": "M1",
+            "S2": "M2",
+            "S3": "M1",
+            "R1": "S1",
+            "R2": "S1",
+            "R3": "S2",
+            "R9": "M1",
+        }
+    )
+    sales(org.r1, month="2026-01", actual="120000", target="100000")
+    sales(org.r2, month="2026-01", actual="80000", target="100000")
+    sales(org.r3, month="2026-01", actual="250000", target="200000")
+    sales(org.r9, month="2026-01", actual="100000", target="100000")
     # Flex time needs this month and the two before in band A or B.
-    sales(r9, "2025-11", "100000", "100000")  # 100.00 B
-    sales(r9, "2025-12", "100000", "110000")  # 110.00 A
-    sales(r1, "2025-12", "100000", "130000")  # 130.00 A, but no 2025-11 scorecard
-    return m1
+    sales(org.r9, month="2025-11", actual="100000", target="100000")  # 100.00 B
+    sales(org.r9, month="2025-12", actual="110000", target="100000")  # 110.00 A
+    sales(org.r1, month="2025-12", actual="130000", target="100000")  # 130.00 A, but no 2025-11 scorecard
+    return org
 
 
 def cards(code):
@@ -66,9 +58,9 @@ def scores(employee_no, code):
     return {k.code: k.score for k in card.kpi_scores.all()}
 
 
-def test_deeper_tree_scores_bottom_up(deep_org, close):
+def test_deeper_tree_scores_bottom_up(deep_org):
     for code in ("2025-11", "2025-12", "2026-01"):
-        close(code)
+        close_period(code)
     result = cards("2026-01")
     # Reps: no csat, so R2 is missing and the composite is the R1 score.
     # R1 120,000 / 100,000 = 1.2 → 120.00 A; R2 0.8 → 80.00 C; R3 1.25 → 125.00 A; R9 1.0 → 100.00 B.
@@ -100,9 +92,9 @@ def test_deeper_tree_scores_bottom_up(deep_org, close):
     assert summary["no_data"] == 1 and summary["no_data_sample"] == ["S3"]
 
 
-def test_commission_for_every_rep_wherever_they_sit(deep_org, close):
+def test_commission_for_every_rep_wherever_they_sit(deep_org):
     for code in ("2025-11", "2025-12", "2026-01"):  # months close in order
-        close(code)
+        close_period(code)
     commissions = dict(
         RewardSuggestion.objects.filter(period__code="2026-01", code="commission").values_list(
             "employee__employee_no", "amount"
@@ -118,9 +110,9 @@ def test_commission_for_every_rep_wherever_they_sit(deep_org, close):
     }
 
 
-def test_flex_time_looks_back_across_the_year_boundary(deep_org, close):
+def test_flex_time_looks_back_across_the_year_boundary(deep_org):
     for code in ("2025-11", "2025-12", "2026-01"):
-        close(code)
+        close_period(code)
     flex = RewardSuggestion.objects.filter(code="flex_time").select_related("period", "employee")
     # R9: 2025-11 B, 2025-12 A, 2026-01 B → flex time in 2026-01. R1 is A in 2025-12 and 2026-01 but
     # has no 2025-11 scorecard; R3 has only 2026-01.

@@ -15,11 +15,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from appraisals.models import Metric, MetricValue, Period, PolicyVersion, Scorecard
+from appraisals.models import Metric, MetricValue, Period
 from appraisals.periods import PeriodRef
 from demo.services import DEMO_LOGINS, demo_org_size, demo_reset, demo_seed
 from roles.models import Employee, Role
-from tests.factories import EmployeeFactory, UserFactory, period
+from tests.builders import employee, period, scorecard, user
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +71,8 @@ def test_org_is_a_tree_of_managers_over_supervisors_over_reps(employees):
     assert roles[Role.MANAGER] >= 1 and roles[Role.SUPERVISOR] >= 1 and roles[Role.REP] >= 1
     assert roles[Role.REP] >= roles[Role.SUPERVISOR] >= roles[Role.MANAGER]
     boss_role = {Role.MANAGER: None, Role.SUPERVISOR: Role.MANAGER, Role.REP: Role.SUPERVISOR}
-    for employee in staff:
-        assert (employee.reports_to.role.code if employee.reports_to else None) == boss_role[employee.role.code]
+    for person in staff:
+        assert (person.reports_to.role.code if person.reports_to else None) == boss_role[person.role.code]
     # Every supervisor leads a team and every manager has supervisors.
     bosses = {e.reports_to_id for e in staff}
     assert all(e.pk in bosses for e in staff if e.role.code != Role.REP)
@@ -122,8 +122,8 @@ def test_values_respect_the_metric_catalogue():
     by_key = {(v.employee_id, v.period_id, v.metric_id): v.value for v in values}
     starts = {key: v for key, v in by_key.items() if key[2] == "customers_start"}
     assert starts
-    for (employee, period_id, _metric), start in starts.items():
-        assert by_key[(employee, period_id, "customers_retained")] <= start
+    for (employee_id, period_id, _metric), start in starts.items():
+        assert by_key[(employee_id, period_id, "customers_retained")] <= start
 
 
 def test_metrics_cover_the_months_and_quarters_ending_at_end():
@@ -256,7 +256,7 @@ def test_rerun_without_reset_is_refused():
 
 
 def test_reset_replaces_the_demo_data_and_keeps_other_employees():
-    other = EmployeeFactory(employee_no="E-REAL-1")
+    other = employee("E-REAL-1")
     seed(employees=30)
     seed("--reset", employees=20)
 
@@ -269,15 +269,7 @@ def test_reset_replaces_the_demo_data_and_keeps_other_employees():
 def test_reset_is_refused_when_a_scorecard_refers_to_demo_employees():
     seed()
     rep = Employee.objects.filter(role__code=Role.REP).first()
-    Scorecard.objects.create(
-        employee=rep,
-        period=Period.objects.get(code=END),
-        policy_version=PolicyVersion.objects.first(),
-        role=Role.REP,
-        composite=Decimal("100.00"),
-        band="B",
-        created_at=timezone.now(),
-    )
+    scorecard(rep, period=Period.objects.get(code=END), composite="100.00", band="B")
     before = org_digest(), metrics_digest()
 
     with pytest.raises(CommandError, match="scorecards refer to demo employees"):
@@ -293,7 +285,7 @@ def test_a_closed_period_in_range_is_refused():
 
 
 def test_an_existing_user_named_like_a_demo_login_is_not_overwritten():
-    UserFactory(username="admin", email="it@company.example", password="real-secret")
+    user("admin", email="it@company.example", password="real-secret")
     with pytest.raises(CommandError, match="admin"):
         seed()
     assert get_user_model().objects.get(username="admin").check_password("real-secret")
@@ -326,7 +318,7 @@ def test_service_runs_without_the_command():
 
 def test_reset_is_refused_when_a_real_employee_reports_to_a_demo_manager():
     seed()
-    EmployeeFactory(employee_no="E-REAL-1", reports_to=Employee.objects.get(employee_no="M0001"))
+    employee("E-REAL-1", reports_to=Employee.objects.get(employee_no="M0001"))
 
     with pytest.raises(CommandError, match="employees refer to demo employees"):
         seed("--reset")

@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from sales_perf.environment import StrictEnv
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_SECRET = "prod-like-secret-" + "k3Yq9vLm2x" * 5
 
 # --- StrictEnv.bool -----------------------------------------------------------------------------

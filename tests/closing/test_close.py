@@ -14,32 +14,9 @@ from closing.models import CloseJob
 from rewards import services as reward_services
 from rewards.models import RewardSuggestion
 from roles.models import Employee, Role
-from tests.factories import EmployeeFactory, UserFactory, period, role
+from tests.builders import close_period, employee, period, small_org, user
 
 pytestmark = pytest.mark.django_db
-
-
-def _value(employee, code, metric, value):
-    MetricValue.objects.create(
-        employee=employee,
-        period=period(code),
-        metric=Metric.objects.get(code=metric),
-        value=Decimal(value),
-        entered_at="2026-01-31T00:00:00Z",
-    )
-
-
-def small_org():
-    """M1 over S1 over R1, R2; R1 sells 120,000 of 100,000, R2 90,000 of 100,000 in 2026-01."""
-    manager = EmployeeFactory(employee_no="M1", role=role(Role.MANAGER))
-    supervisor = EmployeeFactory(employee_no="S1", role=role(Role.SUPERVISOR), reports_to=manager)
-    r1 = EmployeeFactory(employee_no="R1", reports_to=supervisor)
-    r2 = EmployeeFactory(employee_no="R2", reports_to=supervisor)
-    for rep, actual in ((r1, "120000"), (r2, "90000")):
-        _value(rep, "2026-01", "sales_target", "100000")
-        _value(rep, "2026-01", "sales_actual", actual)
-        _value(rep, "2026-01", "csat", "4")
-    return manager, supervisor, r1, r2
 
 
 def snapshot(code):
@@ -48,15 +25,15 @@ def snapshot(code):
     ), sorted(RewardSuggestion.objects.filter(period__code=code).values_list("employee__employee_no", "code", "amount"))
 
 
-def test_close_month_writes_scorecards_rewards_and_history(close):
+def test_close_month_writes_scorecards_rewards_and_history():
     small_org()
-    user = UserFactory(username="hr1")
-    job = close("2026-01", user=user)
+    hr = user("hr1")
+    job = close_period("2026-01", user=hr)
 
     job.refresh_from_db()
     assert job.status == CloseJob.Status.DONE
     p = Period.objects.get(code="2026-01")
-    assert p.status == Period.Status.CLOSED and p.closed_by == user
+    assert p.status == Period.Status.CLOSED and p.closed_by == hr
     cards = {s.employee.employee_no: s for s in Scorecard.objects.select_related("employee")}
     # R1: R1 = 1.2 → 120.00, R2 = 4/4 → 100.00; (50×120 + 20×100) / 70 = 114.2857 → 114.29, band A
     assert cards["R1"].composite == Decimal("114.29") and cards["R1"].band == "A"
@@ -81,37 +58,37 @@ def test_close_month_writes_scorecards_rewards_and_history(close):
     assert p.events.get(action="closed").details["scorecards"] == 4
 
 
-def test_second_close_of_a_closed_period_is_refused(close):
+def test_second_close_of_a_closed_period_is_refused():
     small_org()
-    close("2026-01")
+    close_period("2026-01")
     before = snapshot("2026-01")
     with pytest.raises(closing.CloseRefused, match="2026-01 is already closed"):
-        close("2026-01")
+        close_period("2026-01")
     assert snapshot("2026-01") == before
     assert Scorecard.objects.count() == 4
 
 
-def test_quarter_cannot_close_before_its_months(close):
+def test_quarter_cannot_close_before_its_months():
     small_org()
-    close("2026-01")
+    close_period("2026-01")
     with pytest.raises(closing.CloseRefused, match="2026-Q1 cannot close before 2026-02, 2026-03 are closed"):
-        close("2026-Q1")
+        close_period("2026-Q1")
     # A refusal writes nothing: the quarter has no row until a close of it is accepted.
     assert not Period.objects.filter(code="2026-Q1").exists()
 
 
-def test_year_cannot_close_before_its_quarters(close):
+def test_year_cannot_close_before_its_quarters():
     small_org()
     with pytest.raises(closing.CloseRefused, match="2026 cannot close before 2026-Q1, 2026-Q2, 2026-Q3, 2026-Q4"):
-        close("2026")
+        close_period("2026")
 
 
-def test_bad_period_code_is_refused(close):
+def test_bad_period_code_is_refused():
     with pytest.raises(closing.CloseRefused, match="not a period"):
-        close("2026-13")
+        close_period("2026-13")
 
 
-def test_rerunning_a_chunk_does_not_duplicate(monkeypatch, close):
+def test_rerunning_a_chunk_does_not_duplicate(monkeypatch):
     """A redelivered chunk message (acks_late) rewrites the chunk from a clean slate."""
     small_org()
     calls = []
@@ -123,16 +100,16 @@ def test_rerunning_a_chunk_does_not_duplicate(monkeypatch, close):
         return original(job_id=job_id, attempt=attempt, employee_ids=employee_ids, level=level)
 
     monkeypatch.setattr(closing, "period_close_chunk", twice)
-    close("2026-01")
+    close_period("2026-01")
     assert len(calls) == 3  # reps, supervisor, manager levels
     assert Scorecard.objects.count() == 4
     assert KpiScore.objects.filter(scorecard__employee__employee_no="R1").count() == 2
     assert RewardSuggestion.objects.filter(code="commission").count() == 2
 
 
-def test_a_chunk_that_fails_once_is_retried_with_the_same_result(monkeypatch, close):
+def test_a_chunk_that_fails_once_is_retried_with_the_same_result(monkeypatch):
     small_org()
-    close("2026-01")
+    close_period("2026-01")
     expected = snapshot("2026-01")
     closing.period_reopen(code="2026-01", reason="test retry")
 
@@ -146,14 +123,14 @@ def test_a_chunk_that_fails_once_is_retried_with_the_same_result(monkeypatch, cl
         return original(*args, **kwargs)
 
     monkeypatch.setattr(reward_services, "suggestions_write", flaky)
-    job = close("2026-01")
+    job = close_period("2026-01")
     job.refresh_from_db()
     assert failures == [1]
     assert job.status == CloseJob.Status.DONE
     assert snapshot("2026-01") == expected
 
 
-def test_a_failing_close_leaves_nothing_half_done(monkeypatch, close):
+def test_a_failing_close_leaves_nothing_half_done(monkeypatch):
     small_org()
 
     def broken(*args, **kwargs):
@@ -161,7 +138,7 @@ def test_a_failing_close_leaves_nothing_half_done(monkeypatch, close):
 
     monkeypatch.setattr(reward_services, "suggestions_write", broken)
     with pytest.raises(ValueError, match="boom"):
-        close("2026-01")
+        close_period("2026-01")
     p = Period.objects.get(code="2026-01")
     assert p.status == Period.Status.OPEN
     assert Scorecard.objects.count() == 0 and KpiScore.objects.count() == 0
@@ -170,34 +147,34 @@ def test_a_failing_close_leaves_nothing_half_done(monkeypatch, close):
     assert "boom" in p.events.get(action="close_failed").reason
 
 
-def test_closed_period_refuses_metric_changes_through_reopen_only(close):
+def test_closed_period_refuses_metric_changes_through_reopen_only():
     small_org()
-    close("2026-01")
+    close_period("2026-01")
     with pytest.raises(closing.CloseRefused, match="a reason is required"):
         closing.period_reopen(code="2026-01", reason="  ")
     assert Period.objects.get(code="2026-01").status == Period.Status.CLOSED
 
 
-def test_reopen_keeps_approved_rewards_and_shows_a_changed_amount(close):
-    _manager, _supervisor, r1, _r2 = small_org()
-    user = UserFactory(username="hr2")
-    close("2026-01")
+def test_reopen_keeps_approved_rewards_and_shows_a_changed_amount():
+    r1 = small_org().r1
+    hr = user("hr2")
+    close_period("2026-01")
     approved = RewardSuggestion.objects.get(employee=r1, code="commission")
     RewardSuggestion.objects.filter(pk=approved.pk).update(
-        status="approved", decided_by=user, decided_at="2026-02-02T00:00:00Z"
+        status="approved", decided_by=hr, decided_at="2026-02-02T00:00:00Z"
     )
 
-    closing.period_reopen(code="2026-01", reason="R1's sales were under-reported", user=user)
+    closing.period_reopen(code="2026-01", reason="R1's sales were under-reported", user=hr)
     p = Period.objects.get(code="2026-01")
     assert p.status == Period.Status.OPEN
     assert Scorecard.objects.filter(period=p).count() == 0
     # Pending suggestions are discarded, approved ones kept.
     assert list(RewardSuggestion.objects.values_list("employee__employee_no", "status")) == [("R1", "approved")]
     event = p.events.get(action="reopened")
-    assert event.reason == "R1's sales were under-reported" and event.actor == user
+    assert event.reason == "R1's sales were under-reported" and event.actor == hr
 
     MetricValue.objects.filter(employee=r1, metric_id="sales_actual").update(value=Decimal("160000"))
-    close("2026-01")
+    close_period("2026-01")
     approved.refresh_from_db()
     # The approved amount stays; the new figure is shown beside it:
     # 2% × 100,000 + 4% × 50,000 + 6% × 10,000 = 2,000 + 2,000 + 600 = 4,600.00
@@ -207,10 +184,10 @@ def test_reopen_keeps_approved_rewards_and_shows_a_changed_amount(close):
     assert RewardSuggestion.objects.filter(code="commission").count() == 2
 
 
-def test_reopening_a_month_inside_a_closed_quarter_reopens_the_quarter_and_later_months(close):
+def test_reopening_a_month_inside_a_closed_quarter_reopens_the_quarter_and_later_months():
     small_org()
     for code in ("2026-01", "2026-02", "2026-03", "2026-Q1"):
-        close(code)
+        close_period(code)
 
     reopened = closing.period_reopen(code="2026-01", reason="fix")
 
@@ -221,19 +198,19 @@ def test_reopening_a_month_inside_a_closed_quarter_reopens_the_quarter_and_later
     assert reasons == {(code, "fix") for code in ("2026-01", "2026-02", "2026-03", "2026-Q1")}
 
 
-def test_reclose_gives_the_same_numbers(close):
+def test_reclose_gives_the_same_numbers():
     small_org()
-    close("2026-01")
+    close_period("2026-01")
     first = snapshot("2026-01")
     closing.period_reopen(code="2026-01", reason="check")
-    close("2026-01")
+    close_period("2026-01")
     assert snapshot("2026-01") == first
 
 
-def test_no_data_employee_gets_no_scorecard_and_is_reported(close):
+def test_no_data_employee_gets_no_scorecard_and_is_reported():
     small_org()
-    EmployeeFactory(employee_no="R9", reports_to=None)
-    job = close("2026-01")
+    employee("R9")
+    job = close_period("2026-01")
     summary = PeriodEvent.objects.get(period=job.period, action="closed").details
     assert summary["no_data"] == 1 and summary["no_data_sample"] == ["R9"]
     assert not Scorecard.objects.filter(employee__employee_no="R9").exists()
@@ -241,7 +218,7 @@ def test_no_data_employee_gets_no_scorecard_and_is_reported(close):
 
 def _org(size: int, month_code: str):
     """One manager, supervisors of 10 reps each, every rep with a month of sales."""
-    manager = EmployeeFactory(role=role(Role.MANAGER))
+    manager = employee(role=Role.MANAGER)
     sales_target = Metric.objects.get(code="sales_target")
     sales_actual = Metric.objects.get(code="sales_actual")
     month = period(month_code)
@@ -249,9 +226,9 @@ def _org(size: int, month_code: str):
     supervisor = None
     for i in range(size - 1):
         if i % 11 == 0:
-            supervisor = EmployeeFactory(role=role(Role.SUPERVISOR), reports_to=manager)
+            supervisor = employee(role=Role.SUPERVISOR, reports_to=manager)
             continue
-        rep = EmployeeFactory(reports_to=supervisor)
+        rep = employee(reports_to=supervisor)
         values += [
             MetricValue(employee=rep, period=month, metric=sales_target, value=100000, entered_at="2026-02-01T00:00Z"),
             MetricValue(
@@ -261,16 +238,16 @@ def _org(size: int, month_code: str):
     MetricValue.objects.bulk_create(values)
 
 
-def _close_queries(close, month_code: str) -> int:
+def _close_queries(month_code: str) -> int:
     with CaptureQueriesContext(connection) as queries:
-        close(month_code)
+        close_period(month_code)
     return len(queries)
 
 
-def test_close_query_count_does_not_grow_with_headcount(settings, close):
+def test_close_query_count_does_not_grow_with_headcount(settings):
     settings.SALES_PERF_CLOSE_CHUNK_SIZE = 10000
     _org(50, "2026-01")
-    small = _close_queries(close, "2026-01")
+    small = _close_queries("2026-01")
     assert Scorecard.objects.filter(period__code="2026-01").count() == 50
 
     RewardSuggestion.objects.all().delete()
@@ -279,7 +256,7 @@ def test_close_query_count_does_not_grow_with_headcount(settings, close):
     Employee.objects.update(reports_to=None)
     Employee.objects.all().delete()
     _org(500, "2026-06")
-    large = _close_queries(close, "2026-06")
+    large = _close_queries("2026-06")
     assert Scorecard.objects.filter(period__code="2026-06").count() == 500
     # Both orgs have 3 tree levels and fit one chunk per level: the same queries, whatever the headcount.
     assert small == large

@@ -6,7 +6,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
@@ -14,37 +13,12 @@ from openpyxl import Workbook
 from appraisals.models import MetricValue
 from roles.models import Employee, Role
 from roles.services import EMPLOYEE_COLUMNS
-from tests.factories import EmployeeFactory, UserFactory, period, role
+from tests.builders import employee, period
 
 pytestmark = pytest.mark.django_db
 
 URL = "/hr/imports/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Every test makes users; the production hasher would spend seconds hashing their passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def hr_client(client):
-    user = UserFactory(username="hr")
-    user.groups.add(Group.objects.get(name="HR"))
-    client.force_login(user)
-    return client
-
-
-def login_employee(client, role_code: str):
-    """Log ``client`` in as a rep, supervisor or manager (a user linked to an employee)."""
-    manager = EmployeeFactory(employee_no="M1", role=role(Role.MANAGER), user=UserFactory(username="manager"))
-    supervisor = EmployeeFactory(
-        employee_no="S1", role=role(Role.SUPERVISOR), reports_to=manager, user=UserFactory(username="supervisor")
-    )
-    rep = EmployeeFactory(employee_no="R1", reports_to=supervisor, user=UserFactory(username="rep"))
-    client.force_login({Role.MANAGER: manager, Role.SUPERVISOR: supervisor, Role.REP: rep}[role_code].user)
-    return client
 
 
 def csv_upload(text: str, name: str = "metrics.csv") -> SimpleUploadedFile:
@@ -55,7 +29,7 @@ def post_file(client, kind: str, upload):
     return client.post(URL, {"kind": kind, f"{kind}-file": upload})
 
 
-def test_url_name_is_hr_imports():
+def test_imports_page_is_named_hr_imports():
     assert reverse("hr:imports") == URL
 
 
@@ -66,13 +40,13 @@ def test_anonymous_is_sent_to_login(client):
 
 
 @pytest.mark.parametrize("role_code", [Role.REP, Role.SUPERVISOR, Role.MANAGER])
-def test_non_hr_gets_403_on_page(client, role_code):
-    assert login_employee(client, role_code).get(URL).status_code == 403
+def test_non_hr_cannot_open_the_imports_page(request, role_code):
+    assert request.getfixturevalue(f"{role_code}_client").get(URL).status_code == 403
 
 
 @pytest.mark.parametrize("role_code", [Role.REP, Role.SUPERVISOR, Role.MANAGER])
-def test_non_hr_gets_403_on_upload_and_nothing_is_written(client, role_code):
-    login_employee(client, role_code)
+def test_non_hr_upload_is_refused_and_writes_nothing(request, role_code):
+    client = request.getfixturevalue(f"{role_code}_client")
     before = Employee.objects.count()
     upload = csv_upload("employee_no,name,email,role\nX9,Someone,,rep\n", "employees.csv")
     response = post_file(client, "employees", upload)
@@ -80,7 +54,7 @@ def test_non_hr_gets_403_on_upload_and_nothing_is_written(client, role_code):
     assert Employee.objects.count() == before
 
 
-def test_wrong_method_is_405(hr_client):
+def test_imports_page_refuses_a_put(hr_client):
     assert hr_client.put(URL).status_code == 405
 
 
@@ -99,7 +73,7 @@ def test_page_lists_expected_columns_of_both_files(hr_client):
 
 
 def test_metrics_file_with_a_bad_row_lists_it_and_imports_nothing(hr_client):
-    EmployeeFactory(employee_no="R1")
+    employee("R1")
     before = MetricValue.objects.count()
     text = (
         "employee_no,period,metric,value\n"
@@ -119,7 +93,7 @@ def test_metrics_file_with_a_bad_row_lists_it_and_imports_nothing(hr_client):
 
 
 def test_metrics_file_that_is_clean_is_imported_and_counted(hr_client):
-    rep = EmployeeFactory(employee_no="R1")
+    rep = employee("R1")
     text = "employee_no,period,metric,value\nR1,2026-01,sales_actual,1000\nR1,2026-01,csat,4.5\n"
 
     response = post_file(hr_client, "metrics", csv_upload(text))
@@ -134,7 +108,7 @@ def test_metrics_file_that_is_clean_is_imported_and_counted(hr_client):
 
 
 def test_metrics_reimport_counts_updates(hr_client):
-    EmployeeFactory(employee_no="R1")
+    employee("R1")
     post_file(hr_client, "metrics", csv_upload("employee_no,period,metric,value\nR1,2026-01,sales_actual,1000\n"))
     text = "employee_no,period,metric,value\nR1,2026-01,sales_actual,1500\nR1,2026-01,sales_target,900\n"
 
@@ -145,13 +119,13 @@ def test_metrics_reimport_counts_updates(hr_client):
 
 
 def test_metrics_import_records_who_entered_the_values(hr_client):
-    EmployeeFactory(employee_no="R1")
+    employee("R1")
     post_file(hr_client, "metrics", csv_upload("employee_no,period,metric,value\nR1,2026-01,sales_actual,1000\n"))
     assert MetricValue.objects.get().entered_by.username == "hr"
 
 
 def test_metrics_for_a_closed_period_are_refused(hr_client):
-    EmployeeFactory(employee_no="R1")
+    employee("R1")
     period("2026-01", status="closed")
 
     response = post_file(
@@ -181,7 +155,7 @@ def test_missing_file_is_a_form_error(hr_client):
     assert response.context["forms"]["employees"].errors["file"]
 
 
-def test_unknown_import_kind_is_400(hr_client):
+def test_unknown_import_kind_is_a_bad_request(hr_client):
     assert hr_client.post(URL, {"kind": "salaries"}).status_code == 400
 
 

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisals.models import Period, PolicyVersion, Scorecard
+from appraisals.models import Period
 from rewards.models import RewardSuggestion
 from rewards.selectors import BONUS_LIST_COLUMNS, bonus_list
-from roles.access import HR_GROUP
-from roles.models import Role
-from tests.factories import EmployeeFactory, UserFactory, period, role
+from tests.builders import Org, default_policy_version, org_from, period, reward, scorecard
+from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
+
+APPROVED = RewardSuggestion.Status.APPROVED
+REJECTED = RewardSuggestion.Status.REJECTED
 
 # POLICY.md §7, export_bonus_list, in this order.
 POLICY_COLUMNS = [
@@ -41,71 +41,24 @@ POLICY_COLUMNS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def hr_client(client):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name=HR_GROUP))
-    client.force_login(user)
-    return client
-
-
-def _version() -> PolicyVersion:
-    return PolicyVersion.objects.get(effective_from=date(2000, 1, 1))
-
-
-def reward(employee, code: str, reward_code: str, amount: str | None, status=RewardSuggestion.Status.PENDING):
-    decided = {} if status == RewardSuggestion.Status.PENDING else {"decided_at": timezone.now()}
-    return RewardSuggestion.objects.create(
-        employee=employee,
-        period=period(code, status=Period.Status.CLOSED),
-        code=reward_code,
-        amount=None if amount is None else Decimal(amount),
-        policy_version=_version(),
-        status=status,
-        created_at=timezone.now(),
-        **decided,
-    )
-
-
-def scorecard(employee, code: str, composite: str, band: str, development: str = ""):
-    return Scorecard.objects.create(
-        employee=employee,
-        period=period(code, status=Period.Status.CLOSED),
-        policy_version=_version(),
-        role=employee.role.code,
-        reports_to=employee.reports_to.employee_no if employee.reports_to else "",
-        composite=Decimal(composite),
-        band=band,
-        development_kpis=development,
-        created_at=timezone.now(),
-    )
-
-
-def small_year():
+def small_year() -> Org:
     """A manager over a supervisor over two reps, with a closed 2026 and rewards in it."""
-    manager = EmployeeFactory(employee_no="M1", name="Manager One", role=role(Role.MANAGER))
-    supervisor = EmployeeFactory(
-        employee_no="S1", name="Supervisor One", role=role(Role.SUPERVISOR), reports_to=manager
+    org = org_from(
+        {"M1": None, "S1": "M1", "R1": "S1", "R2": "S1"},
+        names={"M1": "Manager One", "S1": "Supervisor One", "R1": "=HYPERLINK(1)", "R2": "Rep Two"},
     )
-    rep_a = EmployeeFactory(employee_no="R1", name="=HYPERLINK(1)", reports_to=supervisor)
-    rep_b = EmployeeFactory(employee_no="R2", name="Rep Two", reports_to=supervisor)
-    scorecard(manager, "2026", "112.40", "A")
-    scorecard(supervisor, "2026", "99.10", "B")
-    scorecard(rep_a, "2026", "85.00", "C", development="R2")
-    reward(rep_a, "2026-01", "commission", "2800.00", RewardSuggestion.Status.APPROVED)
-    reward(rep_a, "2026-02", "commission", "1200.50")
-    reward(rep_a, "2026-02", "flex_time", None)
-    reward(rep_b, "2026-01", "commission", "1000.00", RewardSuggestion.Status.REJECTED)
-    reward(supervisor, "2026-Q1", "quarterly_bonus", "7200.00", RewardSuggestion.Status.APPROVED)
-    reward(manager, "2026", "year_end_bonus", "120000.00")
-    reward(manager, "2026", "promotion_or_raise", None)
-    reward(rep_b, "2025-12", "commission", "999.00")  # another year
-    return manager, supervisor, rep_a, rep_b
+    scorecard(org.m1, period="2026", composite="112.40", band="A")
+    scorecard(org.s1, period="2026", composite="99.10", band="B")
+    scorecard(org.r1, period="2026", composite="85.00", band="C", development_kpis="R2")
+    reward(org.r1, period="2026-01", code="commission", amount="2800.00", status=APPROVED)
+    reward(org.r1, period="2026-02", code="commission", amount="1200.50")
+    reward(org.r1, period="2026-02", code="flex_time", amount=None)
+    reward(org.r2, period="2026-01", code="commission", amount="1000.00", status=REJECTED)
+    reward(org.s1, period="2026-Q1", code="quarterly_bonus", amount="7200.00", status=APPROVED)
+    reward(org.m1, period="2026", code="year_end_bonus", amount="120000.00")
+    reward(org.m1, period="2026", code="promotion_or_raise", amount=None)
+    reward(org.r2, period="2025-12", code="commission", amount="999.00")  # another year
+    return org
 
 
 def test_page_rows_are_the_bonus_list_rows(hr_client):
@@ -170,7 +123,7 @@ def test_totals_cover_every_page(hr_client):
             period=closed,
             code="commission",
             amount=Decimal("10.00"),
-            policy_version=_version(),
+            policy_version=default_policy_version(),
             created_at=timezone.now(),
         )
         for rep in reps
@@ -190,7 +143,7 @@ def test_year_selector_lists_years_with_periods(hr_client):
     assert reverse("hr:bonus_list", args=[2025]) in response.content.decode()
 
 
-def test_a_year_out_of_range_is_404(hr_client):
+def test_a_year_out_of_range_is_not_found(hr_client):
     assert hr_client.get(reverse("hr:bonus_list", args=[1066])).status_code == 404
     assert hr_client.get(reverse("hr:bonus_list_download", args=[1066]) + "?format=csv").status_code == 404
 
@@ -200,8 +153,8 @@ def test_page_query_count_does_not_grow_with_headcount(hr_client):
     with CaptureQueriesContext(connection) as few:
         hr_client.get(reverse("hr:bonus_list", args=[2026]))
     for rep in EmployeeFactory.create_batch(15):
-        reward(rep, "2026-03", "commission", "10.00")
-        scorecard(rep, "2026", "90.00", "C")
+        reward(rep, period="2026-03", code="commission", amount="10.00")
+        scorecard(rep, period="2026", composite="90.00", band="C")
     with CaptureQueriesContext(connection) as many:
         response = hr_client.get(reverse("hr:bonus_list", args=[2026]))
     assert len(response.context["lines"]) == 19
@@ -251,6 +204,6 @@ def test_xlsx_download_opens_with_the_same_table(hr_client):
     assert by_no["R1"][9] == "4000.50"
 
 
-def test_an_unknown_download_format_is_400(hr_client):
+def test_an_unknown_download_format_is_a_bad_request(hr_client):
     response = hr_client.get(reverse("hr:bonus_list_download", args=[2026]), {"format": "pdf"})
     assert response.status_code == 400

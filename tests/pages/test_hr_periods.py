@@ -5,60 +5,18 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisals.models import Metric, MetricValue, Period, PeriodEvent, Scorecard
+from appraisals.models import Period, PeriodEvent, Scorecard
 from closing.models import CloseJob
 from rewards.models import RewardSuggestion
-from roles.models import Role
-from tests.factories import EmployeeFactory, UserFactory, period, role
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Every test makes users; the production hasher would spend seconds hashing their passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def make_hr_user():
-    user = UserFactory(username="hr", first_name="Hui", last_name="Ren")
-    user.groups.add(Group.objects.get(name="HR"))
-    return user
-
-
-@pytest.fixture
-def hr_client(client, db):
-    client.force_login(make_hr_user())
-    return client
-
-
-def small_org():
-    """M1 over S1 over R1, R2, with 2026-01 sales: R1 120,000 of 100,000, R2 90,000 of 100,000."""
-    manager = EmployeeFactory(employee_no="M1", role=role(Role.MANAGER), user=UserFactory(username="manager"))
-    supervisor = EmployeeFactory(
-        employee_no="S1", role=role(Role.SUPERVISOR), reports_to=manager, user=UserFactory(username="supervisor")
-    )
-    r1 = EmployeeFactory(employee_no="R1", reports_to=supervisor, user=UserFactory(username="rep"))
-    r2 = EmployeeFactory(employee_no="R2", reports_to=supervisor)
-    for rep, actual in ((r1, "120000"), (r2, "90000")):
-        for metric, value in (("sales_target", "100000"), ("sales_actual", actual), ("csat", "4")):
-            MetricValue.objects.create(
-                employee=rep,
-                period=period("2026-01"),
-                metric=Metric.objects.get(code=metric),
-                value=Decimal(value),
-                entered_at=timezone.now(),
-            )
-    return {"manager": manager, "supervisor": supervisor, "rep": r1}
-
+from tests.builders import hr_user, period, small_org, user
 
 # --- access ------------------------------------------------------------------------------------
 
@@ -80,7 +38,7 @@ def closed_month_with_job(db):
     return CloseJob.objects.create(period=closed, status=CloseJob.Status.DONE, steps_total=3, steps_done=3)
 
 
-def test_url_names():
+def test_period_and_job_urls_have_their_names():
     assert reverse("hr:periods") == "/hr/periods/"
     assert reverse("hr:period_detail", args=["2026-Q1"]) == "/hr/periods/2026-Q1/"
     assert reverse("hr:period_close", args=["2026-01"]) == "/hr/periods/2026-01/close/"
@@ -98,9 +56,10 @@ def test_anonymous_is_sent_to_login(client, closed_month_with_job, method, url):
 
 @pytest.mark.parametrize("role_code", ["rep", "supervisor", "manager"])
 @pytest.mark.parametrize(("method", "url"), PAGES)
-def test_non_hr_gets_403_and_changes_nothing(client, closed_month_with_job, role_code, method, url):
-    people = small_org()
-    client.force_login(people[role_code].user)
+def test_non_hr_is_refused_every_period_page_and_changes_nothing(
+    request, closed_month_with_job, role_code, method, url
+):
+    client = request.getfixturevalue(f"{role_code}_client")
     events = PeriodEvent.objects.count()
 
     response = getattr(client, method)(url.format(job=closed_month_with_job.pk), {"reason": "x", "code": "2026-02"})
@@ -112,19 +71,19 @@ def test_non_hr_gets_403_and_changes_nothing(client, closed_month_with_job, role
 
 
 @pytest.mark.parametrize("action", ["close", "reopen"])
-def test_get_on_close_and_reopen_is_405(hr_client, action):
+def test_close_and_reopen_refuse_a_get(hr_client, action):
     period("2026-01")
     assert hr_client.get(f"/hr/periods/2026-01/{action}/").status_code == 405
 
 
-def test_post_on_detail_is_405(hr_client):
+def test_period_detail_refuses_a_post(hr_client):
     period("2026-01")
     assert hr_client.post("/hr/periods/2026-01/").status_code == 405
 
 
 def test_post_without_csrf_token_is_refused(db):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_hr_user())
+    client.force_login(hr_user())
     period("2026-01", status=Period.Status.CLOSED)
 
     response = client.post("/hr/periods/2026-01/reopen/", {"reason": "wrong target"})
@@ -133,16 +92,16 @@ def test_post_without_csrf_token_is_refused(db):
     assert Period.objects.get(code="2026-01").status == Period.Status.CLOSED
 
 
-def test_unknown_period_detail_is_404(hr_client):
+def test_unknown_period_has_no_detail_page(hr_client):
     assert hr_client.get("/hr/periods/2031-05/").status_code == 404
 
 
-def test_malformed_period_code_is_404(hr_client):
+def test_malformed_period_code_is_not_found(hr_client):
     assert hr_client.get("/hr/periods/2026-13/").status_code == 404
     assert hr_client.post("/hr/periods/2026-Q5/close/").status_code == 404
 
 
-def test_unknown_job_is_404(hr_client):
+def test_unknown_job_is_not_found(hr_client):
     assert hr_client.get("/hr/jobs/999999/").status_code == 404
 
 
@@ -150,7 +109,7 @@ def test_unknown_job_is_404(hr_client):
 
 
 def test_list_shows_periods_newest_first_with_status_and_closer(hr_client):
-    closer = UserFactory(username="closer", first_name="Chen", last_name="Jing")
+    closer = user("closer", first_name="Chen", last_name="Jing")
     period("2026-01", status=Period.Status.CLOSED, closed_at=timezone.now(), closed_by=closer)
     period("2026-02")
     period("2026-Q1")
@@ -198,7 +157,7 @@ def test_list_shows_why_a_quarter_with_open_months_cannot_close(hr_client):
 
 
 def test_list_query_count_does_not_grow_with_closed_periods(hr_client):
-    closer = UserFactory(username="closer")
+    closer = user("closer")
     for month in (1, 2, 3):
         period(f"2025-{month:02d}", status=Period.Status.CLOSED, closed_at=timezone.now(), closed_by=closer)
     period("2026-01")
@@ -215,19 +174,17 @@ def test_list_query_count_does_not_grow_with_closed_periods(hr_client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_close_through_the_view_closes_the_month_and_shows_the_job_done():
+def test_close_through_the_view_closes_the_month_and_shows_the_job_done(hr_client):
     small_org()
-    client = Client()
-    client.force_login(make_hr_user())
 
-    response = client.post("/hr/periods/2026-01/close/")
+    response = hr_client.post("/hr/periods/2026-01/close/")
 
     job = CloseJob.objects.get(period__code="2026-01")
     assert response.status_code == 302 and response["Location"] == f"/hr/jobs/{job.pk}/"
     closed = Period.objects.get(code="2026-01")
     assert closed.status == Period.Status.CLOSED and closed.closed_by.username == "hr"
     assert Scorecard.objects.filter(period=closed).count() == 4
-    page = client.get(response["Location"])
+    page = hr_client.get(response["Location"])
     assert page.status_code == 200
     text = page.content.decode()
     assert 'aria-valuenow="100"' in text and ">100%<" in text
@@ -238,15 +195,13 @@ def test_close_through_the_view_closes_the_month_and_shows_the_job_done():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_job_json_status_reports_the_finished_close():
+def test_job_json_status_reports_the_finished_close(hr_client):
     small_org()
-    client = Client()
-    client.force_login(make_hr_user())
-    client.post("/hr/periods/2026-01/close/")
+    hr_client.post("/hr/periods/2026-01/close/")
     job = CloseJob.objects.get(period__code="2026-01")
 
-    by_param = client.get(f"/hr/jobs/{job.pk}/", {"format": "json"}).json()
-    by_header = client.get(f"/hr/jobs/{job.pk}/", headers={"accept": "application/json"}).json()
+    by_param = hr_client.get(f"/hr/jobs/{job.pk}/", {"format": "json"}).json()
+    by_header = hr_client.get(f"/hr/jobs/{job.pk}/", headers={"accept": "application/json"}).json()
 
     assert by_param == by_header
     assert by_param == {
@@ -262,13 +217,11 @@ def test_job_json_status_reports_the_finished_close():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_close_then_detail_shows_history_counts_and_exports():
+def test_close_then_detail_shows_history_counts_and_exports(hr_client):
     small_org()
-    client = Client()
-    client.force_login(make_hr_user())
-    client.post("/hr/periods/2026-01/close/")
+    hr_client.post("/hr/periods/2026-01/close/")
 
-    response = client.get("/hr/periods/2026-01/")
+    response = hr_client.get("/hr/periods/2026-01/")
 
     assert response.context["scorecard_count"] == 4
     assert response.context["reward_count"] == RewardSuggestion.objects.filter(period__code="2026-01").count()
@@ -277,7 +230,7 @@ def test_close_then_detail_shows_history_counts_and_exports():
     assert "4 scorecards · " in page
     assert "/hr/periods/2026-01/export/?format=csv" in page
 
-    export = client.get("/hr/periods/2026-01/export/", {"format": "csv"})
+    export = hr_client.get("/hr/periods/2026-01/export/", {"format": "csv"})
     assert export["Content-Type"].startswith("text/csv")
     assert 'filename="scorecards-2026-01.csv"' in export["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
@@ -363,11 +316,8 @@ def test_detail_shows_the_precondition_instead_of_a_close_button(hr_client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_close_another_period_by_code_creates_and_closes_it():
-    client = Client()
-    client.force_login(make_hr_user())
-
-    response = client.post("/hr/periods/", {"code": "2026-03"})
+def test_close_another_period_by_code_creates_and_closes_it(hr_client):
+    response = hr_client.post("/hr/periods/", {"code": "2026-03"})
 
     job = CloseJob.objects.get()
     assert response["Location"] == f"/hr/jobs/{job.pk}/"
@@ -456,12 +406,12 @@ def test_detail_of_a_closing_period_hides_partial_counts(hr_client):
     assert "/export/" not in response.content.decode()
 
 
-def test_export_of_an_open_period_is_404(hr_client):
+def test_open_period_cannot_be_exported(hr_client):
     period("2026-01")
     assert hr_client.get("/hr/periods/2026-01/export/", {"format": "csv"}).status_code == 404
 
 
-def test_export_in_an_unknown_format_is_400(hr_client):
+def test_export_in_an_unknown_format_is_a_bad_request(hr_client):
     period("2026-01", status=Period.Status.CLOSED)
     assert hr_client.get("/hr/periods/2026-01/export/", {"format": "pdf"}).status_code == 400
 
@@ -478,18 +428,16 @@ def test_export_xlsx_of_a_closed_period_without_scorecards_has_the_header(hr_cli
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_close_that_fails_in_process_shows_the_failed_job(monkeypatch):
+def test_a_close_that_fails_in_process_shows_the_failed_job(monkeypatch, hr_client):
     from rewards import services as reward_services
 
     small_org()
-    client = Client()
-    client.force_login(make_hr_user())
 
     def broken(*args, **kwargs):
         raise ValueError("boom")
 
     monkeypatch.setattr(reward_services, "suggestions_write", broken)
-    response = client.post("/hr/periods/2026-01/close/", follow=True)
+    response = hr_client.post("/hr/periods/2026-01/close/", follow=True)
 
     assert response.redirect_chain[-1][0] == f"/hr/jobs/{CloseJob.objects.get().pk}/"
     assert "ValueError: boom" in response.content.decode()
