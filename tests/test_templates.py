@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +32,9 @@ TEMPLATES = Path(settings.BASE_DIR) / "templates"
 STYLE_ATTRIBUTE = re.compile(r"<[^>]*\sstyle\s*=", re.IGNORECASE)
 HANDLER_ATTRIBUTE = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
-INCLUDE_OR_EXTENDS = re.compile(r"""\{%\s*(include|extends)\s+["']([^"']+)["']""")
+INCLUDE = re.compile(r"""\{%\s*include\s+["']([^"']+)["']""")
+# Every template a template names: {% include %}, {% extends %}, and names passed on (body="hr/partials/….html").
+TEMPLATE_NAME = re.compile(r"""["']([\w/]+\.html)["']""")
 
 
 def _inline_scripts(html: str) -> list[str]:
@@ -76,29 +79,30 @@ def test_template_has_no_inline_style_script_or_handler(path):
 
 
 def test_partials_live_in_partials_folders_without_an_underscore():
-    included = set()
+    included, used = set(), set()
     for path in _template_files():
         assert not path.name.startswith("_"), _name(path)
-        for tag, name in INCLUDE_OR_EXTENDS.findall(path.read_text(encoding="utf-8")):
-            if tag == "include":
-                included.add(name)
+        text = path.read_text(encoding="utf-8")
+        included.update(INCLUDE.findall(text))
+        used.update(TEMPLATE_NAME.findall(text))
     assert included
     assert sorted(name for name in included if "/partials/" not in f"/{name}") == []
     partials = {_name(path) for path in _template_files() if "partials" in path.parts}
-    assert sorted(partials - included) == []  # no partial is left over
+    assert sorted(partials - used) == []  # no partial is left over
 
 
-def test_every_include_and_extends_names_an_existing_template():
+def test_every_template_a_template_names_exists():
     for path in _template_files():
-        for _tag, name in INCLUDE_OR_EXTENDS.findall(path.read_text(encoding="utf-8")):
+        for name in TEMPLATE_NAME.findall(path.read_text(encoding="utf-8")):
             get_template(name)
 
 
-def test_every_hr_page_extends_the_hr_base():
-    pages = [path for path in (TEMPLATES / "hr").glob("*.html") if path.name != "base.html"]
+@pytest.mark.parametrize("area", ["hr", "people"])
+def test_every_page_of_an_area_extends_its_base(area):
+    pages = [path for path in (TEMPLATES / area).glob("*.html") if path.name != "base.html"]
     assert pages
     for path in pages:
-        assert path.read_text(encoding="utf-8").startswith('{% extends "hr/base.html" %}'), _name(path)
+        assert path.read_text(encoding="utf-8").startswith(f'{{% extends "{area}/base.html" %}}'), _name(path)
 
 
 # --- the rendered pages ----------------------------------------------------------------------------
@@ -186,6 +190,25 @@ def test_rendered_pages_have_no_inline_style_script_or_handler(client, site):
         response = client.get(url)
         assert response.status_code == 200, url
         html = response.content.decode()
+        assert _csp_problems(html) == [], url
+
+
+def test_pages_showing_form_errors_have_no_inline_style_script_or_handler(client, site):
+    bad_file = SimpleUploadedFile("metrics.csv", b"employee_no,period,metric,value\nR01,2026-13,csat,9\n", "text/csv")
+    posts = [  # who, where, what, and a sign that the page shows the errors
+        (None, reverse("login"), {"username": "nobody", "password": "wrong"}, "alert-danger"),
+        (site["hr"], reverse("hr:imports"), {"kind": "metrics", "metrics-file": bad_file}, "import-errors-title"),
+        (site["hr"], reverse("hr:period_reopen", args=["2026-01"]), {"reason": ""}, "invalid-feedback"),
+        (site["hr"], reverse("hr:policy_edit", args=[site["draft"].pk]), {"save": "1"}, "invalid-feedback"),
+    ]
+    for user, url, data, shown in posts:
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        response = client.post(url, data)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert shown in html, url
         assert _csp_problems(html) == [], url
 
 
