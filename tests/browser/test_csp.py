@@ -81,7 +81,8 @@ def strict(new_page):
         if route.request.resource_type != "document":
             route.continue_()
             return
-        response = route.fetch(max_redirects=0)
+        # Connection: close, so that no server thread keeps Playwright's connection open past the test.
+        response = route.fetch(max_redirects=0, headers={**route.request.headers, "connection": "close"})
         route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
 
     page.route("**/*", with_csp)
