@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from roles.access import audience
 
 
@@ -6,3 +8,8 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_audience": None}
     return {"nav_audience": audience(user)}
+
+
+def currency(request):
+    """The currency every amount is in (``SALES_PERF_CURRENCY``), for headers and the ``money`` filter."""
+    return {"currency": settings.SALES_PERF_CURRENCY}

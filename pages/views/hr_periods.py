@@ -165,16 +165,9 @@ def periods(request):
             "rows": rows,
             "filter_form": filter_form,
             "close_form": close_form,
-            "query": _query_without_page(request),
             "hr_section": "periods",
         },
     )
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @login_required

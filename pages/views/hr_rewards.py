@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -56,7 +55,7 @@ DOWNLOAD_CONTENT_TYPES = {
 
 
 def _context(section: str, **values) -> dict:
-    return {"hr_section": section, "currency": settings.SALES_PERF_CURRENCY, **values}
+    return {"hr_section": section, **values}
 
 
 def _optional_url(name: str, *args) -> str | None:
@@ -73,12 +72,6 @@ def _back(request, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return default
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def reward_labels() -> dict[str, str]:
@@ -129,7 +122,7 @@ def hr_home(request):
     year = timezone.localdate().year
     return render(
         request,
-        "rewards/hr_home.html",
+        "hr/home.html",
         _context(
             "home",
             next_month=next_month,
@@ -196,7 +189,7 @@ def rewards(request):
     ).get_page(request.GET.get("page"))
     return render(
         request,
-        "rewards/rewards.html",
+        "hr/rewards.html",
         _context(
             "rewards",
             form=form,
@@ -205,7 +198,6 @@ def rewards(request):
             totals=totals,
             total_count=sum(row["n"] for row in totals),
             total_amount=sum((row["total"] or Decimal("0") for row in totals), Decimal("0")),
-            query=_query_without_page(request),
             here=request.get_full_path(),
         ),
     )
@@ -370,7 +362,7 @@ def bonus_list_page(request, year: int):
     years = sorted(set(Period.objects.values_list("year", flat=True).distinct()) | {year, this_year}, reverse=True)
     return render(
         request,
-        "rewards/bonus_list.html",
+        "hr/bonus_list.html",
         _context(
             "bonus",
             year=year,
@@ -413,7 +405,7 @@ def get_version_for_hr(pk: int) -> PolicyVersion:
 @require_GET
 def policies(request):
     require_audience(request.user, HR)
-    return render(request, "rewards/policies.html", _context("policy", rows=policy_versions()))
+    return render(request, "hr/policies.html", _context("policy", rows=policy_versions()))
 
 
 @login_required
@@ -426,7 +418,7 @@ def policy_detail(request, pk: int):
     kind_names = dict(Period.KIND_CHOICES)
     return render(
         request,
-        "rewards/policy_detail.html",
+        "hr/policy_detail.html",
         _context(
             "policy",
             version=version,
@@ -477,7 +469,7 @@ def policy_new(request, pk: int):
                 return redirect("hr:policy_detail", pk=version.pk)
     return render(
         request,
-        "rewards/policy_edit.html",
+        "hr/policy_edit.html",
         _context("policy", editor=editor, source=source, version=None, preview=preview),
     )
 
@@ -512,7 +504,7 @@ def policy_edit(request, pk: int):
                 return redirect("hr:policy_detail", pk=version.pk)
     return render(
         request,
-        "rewards/policy_edit.html",
+        "hr/policy_edit.html",
         _context("policy", editor=editor, source=version, version=version, preview=preview),
     )
 
@@ -550,6 +542,6 @@ def policy_preview_page(request, pk: int):
     preview = policy_preview(version=version, period=period) if period is not None else None
     return render(
         request,
-        "rewards/policy_preview.html",
+        "hr/policy_preview.html",
         _context("policy", version=version, form=form, preview=preview),
     )

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,7 +20,7 @@ def me(request):
     if employee is None or not employee.is_active:
         raise PermissionDenied
     page = my_page(employee=employee, today=timezone.localdate())
-    return render(request, "roles/me.html", {"page": page, "currency": settings.SALES_PERF_CURRENCY})
+    return render(request, "people/me.html", {"page": page})
 
 
 @login_required
@@ -77,6 +76,5 @@ def _person_response(request, employee, *, ratings_form: RatingsForm | None):
         "page": page,
         "may_rate": may_rate,
         "ratings_form": ratings_form,
-        "currency": settings.SALES_PERF_CURRENCY,
     }
-    return render(request, "roles/employee_detail.html", context)
+    return render(request, "people/employee_detail.html", context)

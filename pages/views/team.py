@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
@@ -21,7 +20,7 @@ CONTENT_TYPES = {
 def team(request):
     require_audience(request.user, HR, LEAD)
     form = TeamFilterForm(request.GET, user=request.user)
-    context = {"form": form, "currency": settings.SALES_PERF_CURRENCY}
+    context = {"form": form}
     if form.is_valid():
         context["team"] = team_page(
             user=request.user,
@@ -30,7 +29,7 @@ def team(request):
             direction=form.cleaned_data["dir"],
             page_number=request.GET.get("page"),
         )
-    return render(request, "appraisals/team.html", context)
+    return render(request, "team/team.html", context)
 
 
 @require_GET

@@ -1,18 +1,12 @@
 /* The person pages' 12-month trend: completion % and composite as two lines.
    Data comes from the page via json_script (#trend-data); the same figures are in a table
    beside the chart, so the canvas is decoration for sighted users only. */
-(function () {
+window.salesPerf.drawChart("trend-data", "trend-chart", function (data) {
   "use strict";
-  var source = document.getElementById("trend-data");
-  var canvas = document.getElementById("trend-chart");
-  if (!source || !canvas || typeof Chart === "undefined") {
-    return;
-  }
-  var data = JSON.parse(source.textContent);
   var colours = { completion: "#0d6efd", composite: "#6f42c1" };
   var lang = document.documentElement.lang || undefined;
   var format = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 2 });
-  new Chart(canvas, {
+  return {
     type: "line",
     data: {
       labels: data.labels,
@@ -45,5 +39,5 @@
         }
       }
     }
-  });
-})();
+  };
+});

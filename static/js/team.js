@@ -1,13 +1,7 @@
 // The team page's band bar chart. Data comes from json_script; colours from app.css's .band-X
 // classes, so the chart and the badges never disagree. The counts are also on the page as text.
-(function () {
+window.salesPerf.drawChart("band-chart-data", "band-chart", function (data) {
   "use strict";
-  var source = document.getElementById("band-chart-data");
-  var canvas = document.getElementById("band-chart");
-  if (!source || !canvas || typeof Chart === "undefined") {
-    return;
-  }
-  var data = JSON.parse(source.textContent);
 
   function bandColour(letter) {
     var probe = document.createElement("span");
@@ -19,7 +13,7 @@
     return colour;
   }
 
-  new Chart(canvas, {
+  return {
     type: "bar",
     data: {
       labels: data.labels,
@@ -31,5 +25,5 @@
       plugins: { legend: { display: false } },
       scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }
     }
-  });
-})();
+  };
+});

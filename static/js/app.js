@@ -1,0 +1,29 @@
+/* Behaviour every page shares, kept out of the templates so that a Content-Security-Policy without
+ * 'unsafe-inline' can forbid inline scripts, handlers and style attributes:
+ * - a <select data-submit-on-change> submits its form when it changes (the language switcher);
+ * - a progress bar with data-percent gets its exact width (the server's class rounds it to 5 %);
+ * - window.salesPerf.drawChart(dataId, canvasId, config) draws a page's chart: config(data) gets the
+ *   json_script data and returns the Chart.js configuration; nothing happens when the data, the canvas
+ *   or Chart.js is missing. The page's chart script loads after this file. */
+(function () {
+  "use strict";
+  document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      select.form.submit();
+    });
+  });
+  document.querySelectorAll(".progress-bar[data-percent]").forEach(function (bar) {
+    var percent = Math.max(0, Math.min(100, Number(bar.getAttribute("data-percent")) || 0));
+    bar.style.width = percent + "%";
+  });
+  window.salesPerf = {
+    drawChart: function (dataId, canvasId, config) {
+      var source = document.getElementById(dataId);
+      var canvas = document.getElementById(canvasId);
+      if (!source || !canvas || typeof Chart === "undefined") {
+        return;
+      }
+      new Chart(canvas, config(JSON.parse(source.textContent)));
+    }
+  };
+})();

@@ -1,0 +1,157 @@
+"""The pages under a strict Content-Security-Policy (no 'unsafe-inline'): nothing is refused, and what
+moved from inline code to static/js still works (language switcher, progress bars, select all, charts).
+
+The app sends no such header yet; the test adds it to every page the browser loads."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from appraisals.models import Metric, MetricValue, Period
+from appraisals.periods import PeriodRef
+from closing.models import CloseJob
+from roles.models import Role
+from tests.browser.helpers import log_in
+from tests.builders import close_period
+from tests.factories import EmployeeFactory, UserFactory, period, role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _this_month() -> str:
+    today = timezone.localdate()
+    return PeriodRef.month(today.year, today.month).code
+
+
+def _metric(employee, code: str, name: str, value: str) -> None:
+    MetricValue.objects.create(
+        employee=employee,
+        period=period(code),
+        metric=Metric.objects.get(code=name),
+        value=Decimal(value),
+        entered_at=timezone.now(),
+    )
+
+
+@pytest.fixture
+def site():
+    """M1 over S1 over R1 (login "rep1") and R2; 2026-01 closed, R1 at 87.4 % this month, a close running."""
+    hr = UserFactory(username="hr1")
+    hr.groups.add(Group.objects.get(name="HR"))
+    manager = EmployeeFactory(employee_no="M1", name="Mia Manager", role=role(Role.MANAGER))
+    supervisor = EmployeeFactory(
+        employee_no="S1", name="Sid Supervisor", role=role(Role.SUPERVISOR), reports_to=manager
+    )
+    r1 = EmployeeFactory(employee_no="R1", name="Rita Rep", reports_to=supervisor, user=UserFactory(username="rep1"))
+    r2 = EmployeeFactory(employee_no="R2", name="Ravi Rep", reports_to=supervisor)
+    for rep, actual in ((r1, "120000"), (r2, "90000")):
+        _metric(rep, "2026-01", "sales_target", "100000")
+        _metric(rep, "2026-01", "sales_actual", actual)
+        _metric(rep, "2026-01", "csat", "4.2")
+    job = close_period("2026-01")
+    job.refresh_from_db()
+    assert job.status == CloseJob.Status.DONE, job.message
+    _metric(r1, _this_month(), "sales_target", "200000")
+    _metric(r1, _this_month(), "sales_actual", "174800")
+    running = CloseJob.objects.create(
+        period=period("2025-12", status=Period.Status.CLOSING),
+        status=CloseJob.Status.RUNNING,
+        steps_total=4,
+        steps_done=1,
+    )
+    return {"running_job": running}
+
+
+@pytest.fixture
+def strict(new_page):
+    """A page whose documents all carry STRICT_CSP; ``strict.refused`` lists what the browser refused."""
+    page = new_page()
+    refused: list[str] = []
+
+    def with_csp(route):
+        if route.request.resource_type != "document":
+            route.continue_()
+            return
+        # Connection: close, so that no server thread keeps Playwright's connection open past the test.
+        response = route.fetch(max_redirects=0, headers={**route.request.headers, "connection": "close"})
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    page.route("**/*", with_csp)
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    page.refused = refused
+    return page
+
+
+def _bar_share(page, selector: str) -> float:
+    """How much of its track a progress bar fills, 0 … 1, once its width transition has ended."""
+    page.wait_for_function(
+        "selector => !document.querySelector(selector).getAnimations().some(a => a instanceof CSSTransition)",
+        arg=selector,
+    )
+    return page.evaluate(
+        """selector => {
+          const bar = document.querySelector(selector);
+          return bar.getBoundingClientRect().width / bar.parentElement.getBoundingClientRect().width;
+        }""",
+        selector,
+    )
+
+
+def test_rep_pages_work_under_a_strict_csp(strict, site):
+    log_in(strict, "rep1", next_url="/me/")
+
+    assert strict.locator('[data-testid="completion"]').inner_text().strip() == "87.4 %"
+    assert _bar_share(strict, ".progress .progress-bar") == pytest.approx(0.87, abs=0.005)
+    strict.locator("#trend-chart").wait_for()
+    assert strict.evaluate("Chart.getChart(document.getElementById('trend-chart')) !== undefined")
+
+    strict.locator("#language").select_option("zh-hans")  # submits by itself (static/js/app.js)
+    strict.wait_for_function("document.documentElement.lang === 'zh-hans'")
+    assert "我的绩效" in strict.locator("h1").inner_text()
+    strict.locator("#language").select_option("en")
+    strict.wait_for_function("document.documentElement.lang === 'en'")
+
+    assert strict.refused == []
+
+
+def test_hr_pages_work_under_a_strict_csp(strict, site):
+    log_in(strict, "hr1", next_url="/hr/")
+    for url in [
+        "/hr/",
+        "/hr/imports/",
+        "/hr/periods/",
+        "/hr/periods/2026-01/",
+        "/hr/bonus/2026/",
+        "/hr/policy/",
+        "/team/?period=2026-01",
+        "/employees/R1/?period=2026-01",
+    ]:
+        assert strict.goto(url).status == 200, url
+
+    strict.goto("/hr/rewards/")
+    picks = strict.locator(".reward-pick")
+    assert picks.count() > 1
+    strict.locator("#select-all").check()  # static/js/rewards.js ticks the rest
+    assert all(picks.nth(i).is_checked() for i in range(picks.count()))
+
+    strict.goto(f"/hr/jobs/{site['running_job'].pk}/")
+    assert strict.locator("#close-progress").get_attribute("aria-valuenow") == "25"
+    assert _bar_share(strict, "#close-progress .progress-bar") == pytest.approx(0.25, abs=0.005)
+
+    strict.goto("/team/?period=2026-01")
+    strict.locator("#band-chart").wait_for()
+    assert strict.evaluate("Chart.getChart(document.getElementById('band-chart')) !== undefined")
+
+    assert strict.refused == []
