@@ -5,6 +5,7 @@ The app sends no such header yet; the test adds it to every page the browser loa
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -67,6 +68,8 @@ def site():
         status=CloseJob.Status.RUNNING,
         steps_total=4,
         steps_done=1,
+        attempt=1,
+        lease_expires_at=timezone.now() + timedelta(seconds=600),
     )
     return {"running_job": running}
 

@@ -77,7 +77,9 @@ def test_hr_imports_a_clean_metrics_file(tab, hr):
     )
 
     assert tab.url.endswith("/hr/imports/")
-    assert tab.get_by_role("alert").inner_text().strip() == "metrics.csv: 3 rows OK — 3 created, 0 updated"
+    assert (
+        tab.get_by_role("alert").inner_text().strip() == "metrics.csv: 3 rows OK — 3 created, 0 updated (read as UTF-8)"
+    )
     assert dict(MetricValue.objects.filter(employee=rep, period__code="2026-01").values_list("metric_id", "value")) == {
         "sales_actual": Decimal("1000"),
         "sales_target": Decimal("900"),

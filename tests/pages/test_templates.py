@@ -8,7 +8,7 @@ style attribute, no inline script (a ``json_script`` data block is fine: it is J
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,8 +24,8 @@ from appraisals.periods import PeriodRef
 from appraisals.policy import policy_version_copy
 from closing.models import CloseJob
 from rewards.models import RewardSuggestion
+from tests.builders import close_period, hr_user, sales
 from tests.factories import period
-from tests.roles.person_fixtures import hr_user, make_org, sales
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
@@ -114,10 +114,9 @@ def _this_month() -> str:
 
 
 @pytest.fixture
-def site(db, close):
+def site(db, org):
     """A closed month with scorecards and rewards in every status, the month in progress with sales,
     a running close, a draft policy version: enough for every partial of the main pages to show."""
-    org = make_org()
     hr = hr_user()
     for employee in (org.r01, org.r02, org.r03, org.r07):
         for metric, value in (("sales_target", "100000"), ("sales_actual", "104000"), ("csat", "4")):
@@ -128,18 +127,20 @@ def site(db, close):
                 value=Decimal(value),
                 entered_at=timezone.now(),
             )
-    close("2026-01", user=hr)
+    close_period("2026-01", user=hr)
     rewards = list(RewardSuggestion.objects.filter(period__code="2026-01").order_by("pk"))
     statuses = [RewardSuggestion.Status.APPROVED, RewardSuggestion.Status.REJECTED]
     for suggestion, status in zip(rewards, statuses, strict=False):
         suggestion.status, suggestion.decided_by, suggestion.decided_at = status, hr, timezone.now()
         suggestion.save(update_fields=["status", "decided_by", "decided_at"])
-    sales(org.r01, _this_month(), "87400", "100000")
+    sales(org.r01, month=_this_month(), actual="87400", target="100000")
     running = CloseJob.objects.create(
         period=period("2026-02", status=Period.Status.CLOSING),
         status=CloseJob.Status.RUNNING,
         steps_total=4,
         steps_done=1,
+        attempt=1,
+        lease_expires_at=timezone.now() + timedelta(seconds=60),
     )
     draft = policy_version_copy(
         source=PolicyVersion.objects.get(effective_from=date(2000, 1, 1)),
