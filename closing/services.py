@@ -416,6 +416,50 @@ def _finish(job: CloseJob, status: str, now: datetime, message: str = "") -> Non
     CloseJob.objects.filter(pk=job.pk).update(status=status, finished_at=now, message=message[:2000])
 
 
+@dataclass(frozen=True)
+class CloseLine:
+    """What HR sees of the line: the running close (with its lease) and the waiting ones in order."""
+
+    running: CloseJob | None
+    waiting: list[CloseJob]
+    now: datetime
+
+    @property
+    def lease_expired(self) -> bool:
+        return self.running is not None and self.running.lease_expires_at <= self.now
+
+    @property
+    def is_empty(self) -> bool:
+        return self.running is None and not self.waiting
+
+
+def close_line(*, now: datetime | None = None) -> CloseLine:
+    """The line as it stands (1 query)."""
+    jobs = list(
+        CloseJob.objects.filter(status__in=CloseJob.ACTIVE)
+        .select_related("period", "requested_by")
+        .order_by("created_at", "id")
+    )
+    running = next((job for job in jobs if job.status == CloseJob.Status.RUNNING), None)
+    return CloseLine(
+        running=running,
+        waiting=[job for job in jobs if job.status == CloseJob.Status.QUEUED],
+        now=now or timezone.now(),
+    )
+
+
+def periods_to_act_on(*, today: date, state: LineState | None = None):
+    """The periods HR can do something with, newest first: every closed or closing one, and every
+    open one that has begun and is not wholly before the first month of the history (such a period
+    holds nothing and could only close after months nobody will close)."""
+    state = state or LineState.load()
+    first = state.first_month
+    periods = Period.objects.select_related("closed_by").filter(start__lte=today).order_by("-end", "start")
+    if first is not None:
+        periods = periods.exclude(status=Period.Status.OPEN, end__lt=first.start)
+    return periods
+
+
 def close_line_stalled(*, now: datetime | None = None) -> bool:
     """Whether the line needs a push: a close waits and none runs, or the running one's lease ran out."""
     now = now or timezone.now()

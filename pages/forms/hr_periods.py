@@ -30,6 +30,11 @@ class PeriodFilterForm(forms.Form):
         choices=[("", _("all kinds")), *Period.KIND_CHOICES],
         required=False,
     )
+    everything = forms.BooleanField(
+        label=_("Also periods nothing can be done with"),
+        required=False,
+        help_text=_("Future periods, and periods wholly before the first month with data."),
+    )
 
 
 class PeriodCodeField(forms.CharField):

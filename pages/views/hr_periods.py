@@ -25,7 +25,7 @@ from appraisals.models import Metric, Period, PeriodEvent, Scorecard
 from appraisals.services import METRIC_COLUMNS, metrics_import
 from closing import services as closing
 from closing.models import CloseJob
-from closing.tasks import close_period_enqueue
+from closing.tasks import close_due_enqueue, close_period_enqueue
 from pages.forms.hr_periods import ClosePeriodForm, ImportForm, PeriodFilterForm, ReopenForm
 from rewards.models import RewardSuggestion
 from roles.access import HR, require_audience
@@ -141,12 +141,16 @@ def periods(request):
         if close_form.is_valid():
             return _close(request, close_form.cleaned_data["code"], fallback=reverse("hr:periods"))
     filter_form = PeriodFilterForm(request.GET or None)
-    listed = Period.objects.select_related("closed_by").order_by("-end", "start")
-    if filter_form.is_valid() and filter_form.cleaned_data["kind"]:
-        listed = listed.filter(kind=filter_form.cleaned_data["kind"])
-    page = Paginator(listed, PERIODS_PER_PAGE).get_page(request.GET.get("page"))
     state = closing.LineState.load()
     today = timezone.localdate()
+    filters = filter_form.cleaned_data if filter_form.is_valid() else {}
+    if filters.get("everything"):
+        listed = Period.objects.select_related("closed_by").order_by("-end", "start")
+    else:
+        listed = closing.periods_to_act_on(today=today, state=state)
+    if filters.get("kind"):
+        listed = listed.filter(kind=filters["kind"])
+    page = Paginator(listed, PERIODS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         (
             period,
@@ -165,6 +169,8 @@ def periods(request):
             "rows": rows,
             "filter_form": filter_form,
             "close_form": close_form,
+            "line": closing.close_line(),
+            "due": closing.periods_due(today=today),
             "hr_section": "periods",
         },
     )
@@ -222,6 +228,43 @@ def _close(request, code: str, *, fallback: str):
             raise
         logger.exception("close of %s failed in process", code)
     return redirect("hr:job", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def close_due(request):
+    """ "Close everything due": every ended, open period in order, through the line."""
+    require_audience(request.user, HR)
+    try:
+        jobs, refusals = close_due_enqueue(user=request.user)
+    except Exception:
+        # In-process Celery ran the closes inside this request; a failure is on its job page.
+        logger.exception("close of the due periods failed in process")
+        jobs, refusals = [], [_("A close failed; see its job on the periods page.")]
+    for refusal in refusals:
+        messages.error(request, refusal)
+    if jobs:
+        messages.success(
+            request,
+            ngettext("%(count)s close is in line: %(codes)s.", "%(count)s closes are in line: %(codes)s.", len(jobs))
+            % {"count": len(jobs), "codes": ", ".join(job.period.code for job in jobs)},
+        )
+    elif not refusals:
+        messages.info(request, _("Nothing is due."))
+    return redirect(_back(request, reverse("hr:periods")))
+
+
+@login_required
+@require_POST
+def close_cancel(request, job_id: int):
+    require_audience(request.user, HR)
+    try:
+        job = closing.close_cancel(job_id=get_job_for_hr(job_id).pk, user=request.user)
+    except closing.CloseRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The close of %(code)s is out of the line.") % {"code": job.period.code})
+    return redirect(_back(request, reverse("hr:periods")))
 
 
 @login_required
