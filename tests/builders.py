@@ -8,6 +8,7 @@ as Decimals.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -395,3 +396,20 @@ def close_period(code: str, *, user: User | None = None, scheduled: bool = False
         job = close_period_enqueue(code=code, user=user, scheduled=scheduled)
     job.refresh_from_db()
     return job
+
+
+# Reference data that data migrations load: roles and duties, the metric catalogue, the default policy.
+_DATA_MIGRATIONS = (
+    "roles.migrations.0002_default_roles_and_duties",
+    "appraisals.migrations.0002_metric_catalogue",
+    "appraisals.migrations.0003_default_policy",
+)
+
+
+def load_reference_data() -> None:
+    """Load what the data migrations load (idempotent): after a flush, a database is usable again."""
+    from django.apps import apps
+    from django.db import connection
+
+    for name in _DATA_MIGRATIONS:
+        importlib.import_module(name).load(apps, connection.schema_editor())

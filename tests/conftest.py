@@ -1,19 +1,10 @@
 """Fixtures for every test: reference data, language, fast hashing, in-process Celery, and one
 logged-in client per audience (rep, supervisor, manager, HR) with the org behind them."""
 
-import importlib
-
 import pytest
 from django.test import Client
 
-from tests.builders import EXAMPLE_DIR, Org, client_for, close_period, hr_user, org_from
-
-# Reference data that data migrations load: roles and duties, the metric catalogue, the default policy.
-_DATA_MIGRATIONS = [
-    "roles.migrations.0002_default_roles_and_duties",
-    "appraisals.migrations.0002_metric_catalogue",
-    "appraisals.migrations.0003_default_policy",
-]
+from tests.builders import EXAMPLE_DIR, Org, client_for, close_period, hr_user, load_reference_data, org_from
 
 
 @pytest.fixture(autouse=True)
@@ -28,11 +19,7 @@ def _reference_data_for_transactional_tests(request):
         yield
         return
     request.getfixturevalue("transactional_db")
-    from django.apps import apps
-    from django.db import connection
-
-    for name in _DATA_MIGRATIONS:
-        importlib.import_module(name).load(apps, connection.schema_editor())
+    load_reference_data()
     yield
 
 
