@@ -30,16 +30,13 @@ runs or waits.
 from __future__ import annotations
 
 import logging
-import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -56,6 +53,7 @@ from rewards.services import suggestions_discard_pending
 from roles.models import Employee
 from roles.tree import CycleError, tree_levels
 from sales_perf.bulk import execute
+from sales_perf.locks import serialized, with_lock_retries
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +61,6 @@ logger = logging.getLogger(__name__)
 LINE_LOCK_KEY = 4_701_137_003
 # A close whose worker keeps dying is given up after this many attempts.
 MAX_ATTEMPTS = 3
-T = TypeVar("T")
 
 
 class CloseRefused(Exception):
@@ -77,37 +74,9 @@ class CloseSuperseded(Exception):
 # --------------------------------------------------------------------------- the line's lock
 
 
-def _is_lock_error(exc: OperationalError) -> bool:
-    text = str(exc).lower()
-    return "database is locked" in text or "deadlock detected" in text or "could not serialize" in text
-
-
-def with_lock_retries(operation: Callable[[], T], *, attempts: int = 12) -> T:
-    """Run ``operation`` (a whole transaction), again with growing pauses while the database says it
-    is locked (SQLite under a concurrent writer; a PostgreSQL deadlock). Inside an outer transaction
-    a retry cannot help, so the error is passed on."""
-    pause = 0.05
-    for attempt in range(attempts):
-        try:
-            return operation()
-        except OperationalError as exc:
-            if connection.in_atomic_block or not _is_lock_error(exc) or attempt == attempts - 1:
-                raise
-            logger.warning("database busy (%s); retrying in %.2fs", exc, pause)
-            time.sleep(pause * (1 + random.random()))  # noqa: S311 - jitter, not security
-            pause = min(pause * 2, 2.0)
-    raise AssertionError("unreachable")
-
-
-@contextmanager
-def _line_locked() -> Iterator[None]:
+def _line_locked():
     """A transaction in which nobody else changes the line."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LINE_LOCK_KEY])
-        # SQLite: the transaction began IMMEDIATE (settings), so it already holds the write lock.
-        yield
+    return serialized(LINE_LOCK_KEY)
 
 
 def _lease_until(now: datetime) -> datetime:

@@ -155,6 +155,7 @@ class RewardLine:
     status: str
     status_label: str
     note: str  # e.g. the KPIs behind a development plan
+    reason: str  # why HR rejected it
     order: int  # the reward's place in the policy's reward table
 
     @property
@@ -422,6 +423,7 @@ def _reward_lines(employee: Employee) -> list[RewardLine]:
                 recomputed_amount=suggestion.recomputed_amount,
                 status=suggestion.status,
                 status_label=suggestion.get_status_display(),
+                reason=suggestion.reason,
                 note=_reward_note(suggestion),
                 order=rule.order if rule else 0,
             )

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from pages.views import home, hr_periods, hr_rewards, person, team
+from pages.views import home, hr_payroll, hr_periods, hr_rewards, person, team
 
 # A period code (POLICY.md §3): YYYY-MM, YYYY-Qn or YYYY. Anything else is not a page (404).
 PERIOD = r"(?P<code>\d{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?)"
@@ -17,6 +17,9 @@ hr_patterns = [
         hr_rewards.reward_accept_recomputed_view,
         name="reward_accept_recomputed",
     ),
+    path("payroll/", hr_payroll.payroll, name="payroll"),
+    path("payroll/<int:pk>/", hr_payroll.payroll_run, name="payroll_run"),
+    path("payroll/<int:pk>/download/", hr_payroll.payroll_run_download, name="payroll_run_download"),
     path("bonus/<int:year>/", hr_rewards.bonus_list_page, name="bonus_list"),
     path("bonus/<int:year>/download/", hr_rewards.bonus_list_download, name="bonus_list_download"),
     path("policy/", hr_rewards.policies, name="policies"),

@@ -12,7 +12,8 @@ class RewardSuggestionAdmin(admin.ModelAdmin):
     list_filter = ["status", "code", "period__kind"]
     search_fields = ["employee__employee_no", "employee__name", "period__code"]
     list_select_related = ["employee", "period", "decided_by"]
-    actions = ["approve_selected", "reject_selected"]
+    # Rejecting needs a reason the employee sees: it is done on the HR rewards page.
+    actions = ["approve_selected"]
     readonly_fields = [
         "employee",
         "period",
@@ -34,10 +35,6 @@ class RewardSuggestionAdmin(admin.ModelAdmin):
     @admin.action(description=_("Approve selected"))
     def approve_selected(self, request, queryset):
         self._decide(request, queryset, RewardSuggestion.Status.APPROVED)
-
-    @admin.action(description=_("Reject selected"))
-    def reject_selected(self, request, queryset):
-        self._decide(request, queryset, RewardSuggestion.Status.REJECTED)
 
     def _decide(self, request, queryset, decision: str) -> None:
         # The same service as the HR console: pending rewards of closed periods only.

@@ -47,6 +47,8 @@ class RewardSuggestion(models.Model):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Why HR rejected it (required then); the employee sees it on their pages.
+    reason = models.TextField(_("reason"), blank=True)
     # Set when a reopened period closes again and computes a different amount for a decided reward:
     # HR sees the difference instead of the amount silently changing.
     recomputed_amount = models.DecimalField(
@@ -70,6 +72,7 @@ class RewardSuggestion(models.Model):
             models.CheckConstraint(
                 condition=Q(status="pending") | Q(decided_at__isnull=False), name="reward_decision_has_time"
             ),
+            models.CheckConstraint(condition=~Q(status="rejected") | ~Q(reason=""), name="reward_rejection_has_reason"),
         ]
         indexes = [
             # HR's reward list filters by status within a period.
@@ -84,3 +87,132 @@ class RewardSuggestion(models.Model):
         if self.recomputed_amount is None or self.amount is None:
             return None
         return self.recomputed_amount - self.amount
+
+
+class PayrollRun(models.Model):
+    """Approved cash handed to payroll: immutable once made (who, when, the lines, the file and its SHA-256)."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("made at"))
+    period = models.ForeignKey(
+        "appraisals.Period",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payroll_runs",
+        verbose_name=_("only the period"),
+    )
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    file = models.BinaryField(_("file"), editable=False)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    lines_count = models.PositiveIntegerField(_("lines"))
+    total = models.DecimalField(_("total"), max_digits=16, decimal_places=2)
+    # The form's one-time token: a double submit of the same run finds the run it already made.
+    token = models.UUIDField(_("request token"), unique=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("payroll run")
+        verbose_name_plural = _("payroll runs")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.created_at:%Y-%m-%d}"
+
+
+class PayrollLine(models.Model):
+    """One line of a payroll run: a reward's payment, or an adjustment of an earlier payment."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("payment")
+        ADJUSTMENT = "adjustment", _("adjustment")
+
+    run = models.ForeignKey(PayrollRun, on_delete=models.PROTECT, related_name="lines", verbose_name=_("run"))
+    reward = models.ForeignKey(
+        RewardSuggestion, on_delete=models.PROTECT, related_name="payroll_lines", verbose_name=_("reward")
+    )
+    kind = models.CharField(_("line kind"), max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    original_run = models.ForeignKey(
+        PayrollRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("adjusts the run"),
+    )
+    # As the file holds them, so the run reads the same whatever later happens to the employee.
+    employee_no = models.CharField(_("employee no."), max_length=32)
+    name = models.CharField(_("name"), max_length=200)
+    period_code = models.CharField(_("period"), max_length=7)
+    reward_code = models.CharField(_("reward"), max_length=40)
+
+    class Meta:
+        ordering = ["run", "id"]
+        verbose_name = _("payroll line")
+        verbose_name_plural = _("payroll lines")
+        constraints = [
+            # A reward is paid in at most one run: never twice.
+            models.UniqueConstraint(
+                fields=["reward"], condition=Q(kind="payment"), name="payroll_line_one_payment_per_reward"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="payment") | Q(amount__gt=Decimal("0"), original_run__isnull=True),
+                name="payroll_payment_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="adjustment") | (~Q(amount=Decimal("0")) & Q(original_run__isnull=False)),
+                name="payroll_adjustment_refers_to_a_run",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.employee_no} {self.reward_code} {self.amount}"
+
+
+class PayrollAdjustment(models.Model):
+    """A change to a reward that was already paid (HR took a recomputed amount): new − paid, waiting
+    for the next payroll run, which carries it as an adjustment line."""
+
+    reward = models.ForeignKey(
+        RewardSuggestion, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("reward")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("at"))
+    line = models.OneToOneField(
+        PayrollLine,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adjustment",
+        verbose_name=_("paid in the line"),
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("payroll adjustment")
+        verbose_name_plural = _("payroll adjustments")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=Decimal("0")), name="payroll_adjustment_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reward_id} {self.amount}"

@@ -91,11 +91,17 @@ def _suggestion_order(year: int) -> list[str]:
     return [*order, DEVELOPMENT_PLAN]
 
 
-def bonus_list(*, year: int, employee_ids: Iterable[int] | None = None) -> list[BonusRow]:
+def bonus_list_is_provisional(year: int) -> bool:
+    """Whether the year is not closed yet, so its list can still change (1 query)."""
+    return not Period.objects.filter(year=year, kind="year", status=Period.Status.CLOSED).exists()
+
+
+def bonus_list(*, year: int, employee_ids: Iterable[int] | None = None, approved_only: bool = False) -> list[BonusRow]:
     """The bonus list rows ordered by employee_no; ``employee_ids`` limits it to a viewer's scope.
 
     Totals add every non-rejected cash reward of the year's periods (months, quarters, the
-    year); a rejected reward is not paid, but still shows in approval_status."""
+    year), or with ``approved_only`` only the approved ones; a rejected reward is not paid, but
+    still shows in approval_status."""
     # Only closed periods: a period being closed holds partial results, an open one none yet.
     periods = Period.objects.filter(year=year, status=Period.Status.CLOSED)
     cards = Scorecard.objects.filter(period__in=periods)
@@ -125,7 +131,8 @@ def bonus_list(*, year: int, employee_ids: Iterable[int] | None = None) -> list[
         bonus = rows[row["employee_id"]]
         bonus.statuses.add(row["status"])
         flags[row["employee_id"]].add(row["code"])
-        if row["total"] is not None and row["status"] != RewardSuggestion.Status.REJECTED:
+        counted = RewardSuggestion.Status.APPROVED if approved_only else row["status"]
+        if row["total"] is not None and row["status"] != RewardSuggestion.Status.REJECTED and row["status"] == counted:
             column = CASH_COLUMNS.get(row["code"])
             if column:
                 bonus.totals[column] += row["total"]

@@ -7,16 +7,18 @@ click, two HR users at once, a retried request) changes a suggestion at most onc
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from appraisals.models import Period
 from appraisals.scoring import RewardResult
-from rewards.models import RewardSuggestion
+from rewards.models import PayrollAdjustment, PayrollLine, RewardSuggestion
 from sales_perf.bulk import execute, insert_rows
 
 DECISIONS = (RewardSuggestion.Status.APPROVED, RewardSuggestion.Status.REJECTED)
@@ -26,30 +28,87 @@ class DecisionRefused(Exception):
     """A decision that must not happen; the message says why in one line."""
 
 
-def rewards_decide(*, suggestion_ids: Iterable[int], decision: str, user) -> int:
-    """Approve or reject the pending suggestions among ``suggestion_ids`` whose period is closed.
+def _decidable(suggestion_ids: Iterable[int]):
+    """The pending suggestions among ``suggestion_ids`` whose period is closed."""
+    ids = sorted({int(pk) for pk in suggestion_ids})
+    return RewardSuggestion.objects.filter(
+        pk__in=ids, status=RewardSuggestion.Status.PENDING, period__status=Period.Status.CLOSED
+    )
+
+
+@dataclass(frozen=True)
+class DecisionSummary:
+    """What a decision on many rewards would change: per reward code, how many and how much money."""
+
+    count: int
+    by_code: list[tuple[str, int, Decimal | None]]  # (reward code, count, total money or None when non-cash)
+    skipped: int
+
+    @property
+    def total(self) -> Decimal:
+        return sum((amount for _code, _count, amount in self.by_code if amount is not None), Decimal("0.00"))
+
+
+def rewards_decision_summary(*, suggestion_ids: Iterable[int]) -> DecisionSummary:
+    """What ``rewards_decide`` would change, for HR to confirm first (1 query)."""
+    ids = {int(pk) for pk in suggestion_ids}
+    rows = list(_decidable(ids).values("code").annotate(count=Count("id"), total=Sum("amount")).order_by("code"))
+    count = sum(row["count"] for row in rows)
+    return DecisionSummary(
+        count=count, by_code=[(row["code"], row["count"], row["total"]) for row in rows], skipped=len(ids) - count
+    )
+
+
+def rewards_decide(*, suggestion_ids: Iterable[int], decision: str, user, reason: str = "") -> int:
+    """Approve or reject the pending suggestions among ``suggestion_ids`` whose period is closed;
+    a rejection needs a reason, which the employee sees.
 
     Returns how many changed; the others (already decided, period not closed, unknown ids) are
     left alone, so the caller can report ``len(ids) - changed`` as skipped."""
     if decision not in DECISIONS:
         raise DecisionRefused(gettext("unknown decision %(value)r (use approved or rejected)") % {"value": decision})
+    reason = (reason or "").strip()
+    if decision == RewardSuggestion.Status.REJECTED and not reason:
+        raise DecisionRefused(gettext("a rejection needs a reason, which the employee will see"))
+    return _decidable(suggestion_ids).update(
+        status=decision,
+        decided_by=user,
+        decided_at=timezone.now(),
+        reason=reason if decision == RewardSuggestion.Status.REJECTED else "",
+    )
+
+
+def rewards_undo(*, suggestion_ids: Iterable[int], user) -> int:
+    """Take decisions back: approved or rejected rewards of closed periods return to pending, unless
+    a payroll run holds them already (paid money is corrected by an adjustment, not by an undo).
+    Returns how many changed."""
     ids = sorted({int(pk) for pk in suggestion_ids})
-    if not ids:
-        return 0
-    return RewardSuggestion.objects.filter(
-        pk__in=ids,
-        status=RewardSuggestion.Status.PENDING,
-        period__status=Period.Status.CLOSED,
-    ).update(status=decision, decided_by=user, decided_at=timezone.now())
+    return (
+        RewardSuggestion.objects.filter(pk__in=ids, status__in=DECISIONS, period__status=Period.Status.CLOSED)
+        .exclude(payroll_lines__isnull=False)
+        .update(status=RewardSuggestion.Status.PENDING, decided_by=None, decided_at=None, reason="")
+    )
+
+
+def reward_paid_amount(suggestion: RewardSuggestion) -> Decimal | None:
+    """What payroll has been or will be told for a reward: its payment plus every adjustment (paid
+    or waiting); ``None`` when it was never in a run."""
+    payment = suggestion.payroll_lines.filter(kind=PayrollLine.Kind.PAYMENT).values_list("amount", flat=True).first()
+    if payment is None:
+        return None
+    adjusted = suggestion.adjustments.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    return payment + adjusted
 
 
 def reward_accept_recomputed(*, suggestion_id: int, user) -> RewardSuggestion:
     """Take the amount a re-close computed for an already decided reward.
 
-    The suggestion gets the recomputed amount and goes back to pending for a fresh decision;
-    the earlier decision (who, when, what amount) and who accepted the new amount when are
-    kept in ``details["history"]``. A reward recomputed to 0.00 is no longer due: it cannot
-    hold an amount of 0, so accepting it rejects it instead (not paid)."""
+    Not yet paid: the suggestion gets the recomputed amount and goes back to pending for a fresh
+    decision. Already in a payroll run: its paid amount never changes; the difference (new − paid,
+    positive or negative) becomes an adjustment for the next run, and the reward keeps its
+    decision with the new amount. A reward recomputed to 0.00 is no longer due: it cannot hold an
+    amount of 0, so accepting it rejects it (and, if it was paid, adjusts by −paid). The earlier
+    decision and who accepted the new amount when are kept in ``details["history"]``."""
     with transaction.atomic():
         suggestion = (
             RewardSuggestion.objects.select_for_update(of=("self",))
@@ -65,6 +124,7 @@ def reward_accept_recomputed(*, suggestion_id: int, user) -> RewardSuggestion:
             raise DecisionRefused(gettext("%(code)s is not closed") % {"code": suggestion.period.code})
         now = timezone.now()
         recomputed = suggestion.recomputed_amount
+        paid = reward_paid_amount(suggestion)
         entry = {
             "action": "recomputed_accepted",
             "by": user.get_username() if user is not None else "",
@@ -75,6 +135,12 @@ def reward_accept_recomputed(*, suggestion_id: int, user) -> RewardSuggestion:
             "previous_decided_by": suggestion.decided_by.get_username() if suggestion.decided_by else "",
             "previous_decided_at": suggestion.decided_at.isoformat() if suggestion.decided_at else "",
         }
+        if paid is not None:
+            entry["paid"] = _text(paid)
+            if recomputed != paid:
+                PayrollAdjustment.objects.create(
+                    reward=suggestion, amount=recomputed - paid, created_by=user, created_at=now
+                )
         details = dict(suggestion.details or {})
         details["history"] = [*details.get("history", []), entry]
         suggestion.details = details
@@ -82,19 +148,23 @@ def reward_accept_recomputed(*, suggestion_id: int, user) -> RewardSuggestion:
         suggestion.recomputed_at = None
         if recomputed > 0:
             suggestion.amount = recomputed
-            suggestion.status = RewardSuggestion.Status.PENDING
-            suggestion.decided_by = None
-            suggestion.decided_at = None
+            if paid is None:
+                suggestion.status = RewardSuggestion.Status.PENDING
+                suggestion.decided_by = None
+                suggestion.decided_at = None
+                suggestion.reason = ""
         else:
             suggestion.status = RewardSuggestion.Status.REJECTED
             suggestion.decided_by = user
             suggestion.decided_at = now
+            suggestion.reason = gettext("recomputed to 0.00 when its period was closed again")
         suggestion.save(
             update_fields=[
                 "amount",
                 "status",
                 "decided_by",
                 "decided_at",
+                "reason",
                 "recomputed_amount",
                 "recomputed_at",
                 "details",
@@ -119,6 +189,7 @@ SUGGESTION_COLUMNS = (
     "details",
     "policy_version_id",
     "status",
+    "reason",
     "created_at",
 )
 
@@ -167,7 +238,7 @@ def suggestions_write(
         RewardSuggestion,
         SUGGESTION_COLUMNS,
         (
-            (r.key, period_id, r.code, r.amount, dict(r.details), version_id, RewardSuggestion.Status.PENDING, now)
+            (r.key, period_id, r.code, r.amount, dict(r.details), version_id, RewardSuggestion.Status.PENDING, "", now)
             for r in fresh
         ),
     )

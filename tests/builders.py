@@ -349,6 +349,8 @@ def reward(
     on = _period_of(period, status=Period.Status.CLOSED)
     if status != RewardSuggestion.Status.PENDING:
         fields.setdefault("decided_at", timezone.now())
+    if status == RewardSuggestion.Status.REJECTED:
+        fields.setdefault("reason", "not earned this time")
     return RewardSuggestion.objects.create(
         employee=employee or factories.EmployeeFactory(),
         period=on,

@@ -84,13 +84,27 @@ class IdListField(forms.Field):
 
 
 class RewardDecisionForm(forms.Form):
-    """Approve or reject the ticked rewards, or one row's reward (its button sends ``row=<id>:<decision>``)."""
+    """Approve or reject the ticked rewards, or one row's reward (its button sends ``row=<id>:<decision>``),
+    or take decisions back (``row=<id>:undo``, or ``decision=undo``). A rejection carries the reason the
+    employee will see; a decision on several rewards is confirmed (``confirm``) after HR saw what it changes."""
 
-    DECISIONS = [(RewardSuggestion.Status.APPROVED, _("approve")), (RewardSuggestion.Status.REJECTED, _("reject"))]
+    UNDO = "undo"
+    DECISIONS = [
+        (RewardSuggestion.Status.APPROVED, _("approve")),
+        (RewardSuggestion.Status.REJECTED, _("reject")),
+        (UNDO, _("undo the decision")),
+    ]
 
     ids = IdListField(required=False)
     decision = forms.ChoiceField(choices=DECISIONS, required=False)
-    row = forms.RegexField(regex=r"^\d+:(approved|rejected)$", required=False)
+    row = forms.RegexField(regex=r"^\d+:(approved|rejected|undo)$", required=False)
+    reason = forms.CharField(
+        label=_("Reason the employee will see"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
@@ -101,11 +115,23 @@ class RewardDecisionForm(forms.Form):
             raise forms.ValidationError(_("Choose approve or reject."), code="no_decision")
         elif not data.get("ids"):
             raise forms.ValidationError(_("Tick at least one reward."), code="no_ids")
+        data["reason"] = (data.get("reason") or "").strip()
         return data
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """A rejection without its reason, or a decision on more than one reward, is shown first."""
+        data = self.cleaned_data
+        if data["decision"] == self.UNDO:
+            return False
+        if data["decision"] == RewardSuggestion.Status.REJECTED and not data["reason"]:
+            return True
+        return len(data["ids"]) > 1 and not data.get("confirm")
 
 
 class DownloadForm(forms.Form):
     format = forms.ChoiceField(choices=[(fmt, fmt.upper()) for fmt in FORMATS])
+    approved = forms.BooleanField(required=False)
 
 
 # --------------------------------------------------------------------------- policy versions

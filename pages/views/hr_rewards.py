@@ -38,9 +38,15 @@ from appraisals.policy import (
 from appraisals.selectors import NoPolicyError, policy_version_for
 from closing.services import close_problems
 from pages.forms.hr_rewards import DownloadForm, PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
-from rewards.models import RewardSuggestion
-from rewards.selectors import BONUS_LIST_COLUMNS, BonusRow, bonus_list
-from rewards.services import DecisionRefused, reward_accept_recomputed, rewards_decide
+from rewards.models import PayrollLine, RewardSuggestion
+from rewards.selectors import BONUS_LIST_COLUMNS, BonusRow, bonus_list, bonus_list_is_provisional
+from rewards.services import (
+    DecisionRefused,
+    reward_accept_recomputed,
+    rewards_decide,
+    rewards_decision_summary,
+    rewards_undo,
+)
 from roles.access import HR, require_audience
 from roles.models import Employee, Role
 from sales_perf import exports
@@ -155,6 +161,7 @@ class RewardRow:
     label: str
     difference: str  # the recomputed amount minus the amount, signed; empty when none
     accepted: dict | None  # the last "recomputed amount accepted" entry of its history
+    paid_run: int | None  # the payroll run that paid it
 
 
 def get_suggestion_for_hr(pk: int) -> RewardSuggestion:
@@ -204,12 +211,18 @@ def rewards(request):
 
 
 def _reward_rows(suggestions: list[RewardSuggestion]) -> list[RewardRow]:
-    """Each row with its label from the reward rule of the version that made it (1 query)."""
+    """Each row with its label from the reward rule of the version that made it, and the run that paid
+    it (2 queries)."""
     versions = {s.policy_version_id for s in suggestions}
     rules = RewardRule.objects.filter(policy_version_id__in=versions).only(
         "policy_version_id", "code", "label_en", "label_zh"
     )
     labels = {(rule.policy_version_id, rule.code): rule.label for rule in rules} if versions else {}
+    paid = dict(
+        PayrollLine.objects.filter(reward__in=suggestions, kind=PayrollLine.Kind.PAYMENT).values_list(
+            "reward_id", "run_id"
+        )
+    )
     rows = []
     for s in suggestions:
         difference = s.difference
@@ -220,6 +233,7 @@ def _reward_rows(suggestions: list[RewardSuggestion]) -> list[RewardRow]:
                 label=labels.get((s.policy_version_id, s.code), s.code),
                 difference="" if difference is None else f"{difference:+,.2f}",
                 accepted=history[-1] if history else None,
+                paid_run=paid.get(s.pk),
             )
         )
     return rows
@@ -228,7 +242,9 @@ def _reward_rows(suggestions: list[RewardSuggestion]) -> list[RewardRow]:
 @login_required
 @require_POST
 def rewards_decide_view(request):
-    """Approve or reject the ticked rewards (or one row's); decided ones and open periods are skipped."""
+    """Approve, reject or undo the ticked rewards (or one row's). A rejection needs a reason and a
+    decision on several rewards is confirmed first, on a page that shows how many and how much
+    money per reward kind it changes; decided ones, paid ones (undo) and open periods are skipped."""
     require_audience(request.user, HR)
     back = _back(request, reverse("hr:rewards"))
     form = RewardDecisionForm(request.POST)
@@ -236,29 +252,69 @@ def rewards_decide_view(request):
         for error in form.non_field_errors() or [_("Pick rewards from the list.")]:
             messages.error(request, error)
         return redirect(back)
-    ids, decision = form.cleaned_data["ids"], form.cleaned_data["decision"]
+    ids, decision, reason = form.cleaned_data["ids"], form.cleaned_data["decision"], form.cleaned_data["reason"]
+    if form.needs_confirmation:
+        return _decision_confirmation(request, form, back)
     try:
-        changed = rewards_decide(suggestion_ids=ids, decision=decision, user=request.user)
+        if decision == RewardDecisionForm.UNDO:
+            changed = rewards_undo(suggestion_ids=ids, user=request.user)
+        else:
+            changed = rewards_decide(suggestion_ids=ids, decision=decision, user=request.user, reason=reason)
     except DecisionRefused as exc:
         messages.error(request, str(exc))
         return redirect(back)
-    if decision == RewardSuggestion.Status.APPROVED:
-        text = ngettext("%(count)d reward approved.", "%(count)d rewards approved.", changed)
-    else:
-        text = ngettext("%(count)d reward rejected.", "%(count)d rewards rejected.", changed)
-    messages.success(request, text % {"count": changed})
+    texts = {
+        RewardSuggestion.Status.APPROVED: ngettext(
+            "%(count)d reward approved.", "%(count)d rewards approved.", changed
+        ),
+        RewardSuggestion.Status.REJECTED: ngettext(
+            "%(count)d reward rejected.", "%(count)d rewards rejected.", changed
+        ),
+        RewardDecisionForm.UNDO: ngettext(
+            "%(count)d decision taken back: the reward is pending again.",
+            "%(count)d decisions taken back: the rewards are pending again.",
+            changed,
+        ),
+    }
+    messages.success(request, texts[decision] % {"count": changed})
     skipped = len(ids) - changed
     if skipped:
-        messages.warning(
-            request,
-            ngettext(
+        if decision == RewardDecisionForm.UNDO:
+            text = ngettext(
+                "%(count)d skipped: not decided, or already in a payroll run.",
+                "%(count)d skipped: not decided, or already in a payroll run.",
+                skipped,
+            )
+        else:
+            text = ngettext(
                 "%(count)d skipped: already decided, or its period is not closed.",
                 "%(count)d skipped: already decided, or their period is not closed.",
                 skipped,
             )
-            % {"count": skipped},
-        )
+        messages.warning(request, text % {"count": skipped})
     return redirect(back)
+
+
+def _decision_confirmation(request, form: RewardDecisionForm, back: str):
+    """The page between a decision and its effect: what it changes, and the reason field of a rejection."""
+    summary = rewards_decision_summary(suggestion_ids=form.cleaned_data["ids"])
+    labels = reward_labels()
+    rejecting = form.cleaned_data["decision"] == RewardSuggestion.Status.REJECTED
+    if rejecting and not form.cleaned_data["reason"] and request.POST.get("confirm"):
+        form.add_error("reason", _("A rejection needs a reason: the employee sees it."))
+    return render(
+        request,
+        "hr/rewards_confirm.html",
+        _context(
+            "rewards",
+            form=form,
+            decision=form.cleaned_data["decision"],
+            ids=form.cleaned_data["ids"],
+            summary=summary,
+            lines=[(labels.get(code, code), count, total) for code, count, total in summary.by_code],
+            back=back,
+        ),
+    )
 
 
 @login_required
@@ -339,7 +395,8 @@ def bonus_list_page(request, year: int):
     """The year's bonus list: rows of ``rewards.selectors.bonus_list``, totals per role over all rows."""
     require_audience(request.user, HR)
     _check_year(year)
-    rows = bonus_list(year=year)
+    approved_only = request.GET.get("approved") == "on"
+    rows = bonus_list(year=year, approved_only=approved_only)
     roles = {role.code: role for role in Role.objects.all()}
     by_role = {code: RoleTotals(role=role.name) for code, role in roles.items()}
     overall = RoleTotals(role=_("All"))
@@ -373,6 +430,8 @@ def bonus_list_page(request, year: int):
             overall=overall,
             # The list leaves a period that is being closed out until it is done: say so.
             closing=list(Period.objects.filter(year=year, status=Period.Status.CLOSING).values_list("code", flat=True)),
+            provisional=bonus_list_is_provisional(year),
+            approved_only=approved_only,
             formats=exports.FORMATS,
         ),
     )
@@ -388,9 +447,19 @@ def bonus_list_download(request, year: int):
     if not form.is_valid():
         return HttpResponseBadRequest("format must be csv or xlsx")
     fmt = form.cleaned_data["format"]
-    content = exports.render(BONUS_LIST_COLUMNS, (row.as_export_row() for row in bonus_list(year=year)), fmt=fmt)
+    approved_only = form.cleaned_data["approved"]
+    rows = bonus_list(year=year, approved_only=approved_only)
+    content = exports.render(BONUS_LIST_COLUMNS, (row.as_export_row() for row in rows), fmt=fmt)
     response = HttpResponse(content, content_type=DOWNLOAD_CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="bonus_list_{year}.{fmt}"'
+    name = "_".join(
+        [
+            "bonus_list",
+            str(year),
+            *(["approved"] if approved_only else []),
+            *(["provisional"] if bonus_list_is_provisional(year) else []),
+        ]
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
 

@@ -1,13 +1,13 @@
 /* Behaviour every page shares, kept out of the templates so that a Content-Security-Policy without
  * 'unsafe-inline' can forbid inline scripts, handlers and style attributes:
- * - a <select data-submit-on-change> submits its form when it changes (the language switcher);
+ * - a <select> or checkbox with data-submit-on-change submits its form when it changes;
  * - a progress bar with data-percent gets its exact width (the server's class rounds it to 5 %);
  * - window.salesPerf.drawChart(dataId, canvasId, config) draws a page's chart: config(data) gets the
  *   json_script data and returns the Chart.js configuration; nothing happens when the data, the canvas
  *   or Chart.js is missing. The page's chart script loads after this file. */
 (function () {
   "use strict";
-  document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
+  document.querySelectorAll("[data-submit-on-change]").forEach(function (select) {
     select.addEventListener("change", function () {
       select.form.submit();
     });

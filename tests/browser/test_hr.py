@@ -128,6 +128,12 @@ def test_hr_approves_selected_rewards(tab, hr):
         tab.locator(f"#pick-{suggestion.pk}").check()
     tab.get_by_role("button", name="Approve selected").click()
     tab.wait_for_load_state()
+    # First what it changes: how many, and how much per reward kind.
+    assert "This decides 2 pending rewards:" in tab.locator("main").inner_text()
+    total = sum((s.amount for s in commissions.values()), Decimal("0"))
+    assert f"{total:,.2f}" in tab.locator("table").inner_text()
+    tab.get_by_role("button", name="Yes, approve 2 rewards").click()
+    tab.wait_for_load_state()
 
     assert tab.get_by_role("alert").first.inner_text().strip() == "2 rewards approved."
     for suggestion in commissions.values():
@@ -146,7 +152,7 @@ def test_hr_downloads_the_bonus_list_csv(tab, hr):
     close("2026-02")
     r1 = org["R1"]
     rejected = RewardSuggestion.objects.get(employee=r1, period__code="2026-02", code="commission")
-    rewards_decide(suggestion_ids=[rejected.pk], decision=REJECTED, user=hr)
+    rewards_decide(suggestion_ids=[rejected.pk], decision=REJECTED, user=hr, reason="booked twice")
     paid = RewardSuggestion.objects.filter(employee=r1, period__year=2026, period__status=Period.Status.CLOSED)
     cash_total = paid.exclude(status=REJECTED).aggregate(total=Sum("amount"))["total"]
     assert cash_total and cash_total != paid.aggregate(total=Sum("amount"))["total"]
@@ -156,7 +162,7 @@ def test_hr_downloads_the_bonus_list_csv(tab, hr):
         tab.get_by_role("link", name="Download CSV").click()
     download = download_info.value
 
-    assert download.suggested_filename == "bonus_list_2026.csv"
+    assert download.suggested_filename == "bonus_list_2026_provisional.csv"  # the year is not closed
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     rows = {row["employee_no"]: row for row in csv.DictReader(io.StringIO(text))}
     assert set(rows) == {"M1", "S1", "R1", "R2"}

@@ -196,12 +196,18 @@ def test_xlsx_download_opens_with_the_same_table(hr_client):
 
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert response["Content-Disposition"] == 'attachment; filename="bonus_list_2026.xlsx"'
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == POLICY_COLUMNS
     by_no = {row[0]: row for row in rows[1:]}
     assert by_no["R1"][1] == "'=HYPERLINK(1)"
-    assert by_no["R1"][9] == "4000.50"
+    # money is a number a spreadsheet can sum and sort, shown with 2 decimals
+    assert by_no["R1"][9] == 4000.5
+    r1_row = next(index for index, row in enumerate(rows, start=1) if row[0] == "R1")
+    cash = sheet.cell(row=r1_row, column=10)
+    assert (cash.data_type, cash.number_format) == ("n", "0.00")
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["B"].width >= len("'=HYPERLINK(1)")
 
 
 def test_an_unknown_download_format_is_a_bad_request(hr_client):

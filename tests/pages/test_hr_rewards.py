@@ -257,14 +257,31 @@ def test_rewards_query_count_does_not_grow_with_rows(hr_client):
 # --- decisions -------------------------------------------------------------------------------
 
 
-def test_approve_selected_approves_the_ticked_rewards_and_returns_to_the_list(hr_client):
+def test_approve_selected_shows_what_it_changes_before_it_applies(hr_client):
+    ticked = [reward(amount="1000.00"), reward(amount="234.56"), reward(code="flex_time", amount=None)]
+    back = reverse("hr:rewards") + "?status=pending"
+
+    response = hr_client.post(
+        reverse("hr:rewards_decide"), {"ids": [r.pk for r in ticked], "decision": APPROVED, "next": back}
+    )
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Approve these rewards?" in text and "This decides 3 pending rewards:" in text
+    assert response.context["summary"].by_code == [("commission", 2, Decimal("1234.56")), ("flex_time", 1, None)]
+    assert "1,234.56" in text and "Yes, approve 3 rewards" in text
+    assert not RewardSuggestion.objects.exclude(status=PENDING).exists()  # nothing applied yet
+
+
+def test_approve_selected_applies_once_confirmed_and_returns_to_the_list(hr_client):
     hr = hr_user()
     ticked = [reward(), reward()]
     untouched = reward()
     back = reverse("hr:rewards") + "?status=pending"
 
     response = hr_client.post(
-        reverse("hr:rewards_decide"), {"ids": [r.pk for r in ticked], "decision": APPROVED, "next": back}
+        reverse("hr:rewards_decide"),
+        {"ids": [r.pk for r in ticked], "decision": APPROVED, "next": back, "confirm": "1"},
     )
 
     assert response.status_code == 302 and response["Location"] == back
@@ -274,32 +291,83 @@ def test_approve_selected_approves_the_ticked_rewards_and_returns_to_the_list(hr
     assert set(RewardSuggestion.objects.filter(status=APPROVED).values_list("decided_by", flat=True)) == {hr.pk}
 
 
-def test_reject_selected_rejects_the_ticked_rewards(hr_client):
+def test_reject_asks_for_the_reason_first(hr_client):
     suggestion = reward()
-    hr_client.post(reverse("hr:rewards_decide"), {"ids": [suggestion.pk], "decision": REJECTED})
+
+    response = hr_client.post(reverse("hr:rewards_decide"), {"ids": [suggestion.pk], "decision": REJECTED})
+
+    assert response.status_code == 200
+    assert "Reason the employee will see" in page_text(response)
     suggestion.refresh_from_db()
-    assert suggestion.status == REJECTED
+    assert suggestion.status == PENDING
 
 
-def test_a_row_button_decides_only_its_row(hr_client):
+def test_a_confirmed_rejection_without_a_reason_is_shown_again_with_the_error(hr_client):
+    suggestion = reward()
+
+    response = hr_client.post(
+        reverse("hr:rewards_decide"), {"ids": [suggestion.pk], "decision": REJECTED, "confirm": "1", "reason": " "}
+    )
+
+    assert "A rejection needs a reason: the employee sees it." in page_text(response)
+    suggestion.refresh_from_db()
+    assert suggestion.status == PENDING
+
+
+def test_reject_with_its_reason_rejects_the_ticked_rewards(hr_client):
+    suggestion = reward()
+    hr_client.post(
+        reverse("hr:rewards_decide"),
+        {"ids": [suggestion.pk], "decision": REJECTED, "confirm": "1", "reason": "The March target was wrong."},
+    )
+    suggestion.refresh_from_db()
+    assert (suggestion.status, suggestion.reason) == (REJECTED, "The March target was wrong.")
+
+
+def test_a_row_approve_button_decides_only_its_row_at_once(hr_client):
     row, ticked = reward(), reward()
 
-    hr_client.post(reverse("hr:rewards_decide"), {"ids": [ticked.pk], "row": f"{row.pk}:rejected"})
+    hr_client.post(reverse("hr:rewards_decide"), {"ids": [ticked.pk], "row": f"{row.pk}:approved"})
 
-    assert dict(RewardSuggestion.objects.values_list("pk", "status")) == {row.pk: REJECTED, ticked.pk: PENDING}
+    assert dict(RewardSuggestion.objects.values_list("pk", "status")) == {row.pk: APPROVED, ticked.pk: PENDING}
+
+
+def test_a_row_undo_button_takes_the_decision_back(hr_client):
+    hr = hr_user()
+    suggestion = reward(status=REJECTED, decided_by=hr)
+
+    response = hr_client.post(reverse("hr:rewards_decide"), {"row": f"{suggestion.pk}:undo"}, follow=True)
+
+    assert "1 decision taken back: the reward is pending again." in page_text(response)
+    suggestion.refresh_from_db()
+    assert (suggestion.status, suggestion.reason) == (PENDING, "")
 
 
 def test_deciding_again_is_reported_as_skipped(hr_client):
     hr = hr_user()
     suggestion = reward(status=APPROVED, decided_by=hr, decided_at=timezone.now())
 
-    response = hr_client.post(reverse("hr:rewards_decide"), {"ids": [suggestion.pk], "decision": REJECTED}, follow=True)
+    response = hr_client.post(
+        reverse("hr:rewards_decide"),
+        {"ids": [suggestion.pk], "decision": REJECTED, "confirm": "1", "reason": "again"},
+        follow=True,
+    )
 
     text = page_text(response)
     assert "0 rewards rejected." in text
     assert "1 skipped: already decided, or its period is not closed." in text
     suggestion.refresh_from_db()
     assert suggestion.status == APPROVED
+
+
+def test_the_list_shows_a_rejections_reason_and_an_undo_button(hr_client):
+    hr = hr_user()
+    suggestion = reward(status=REJECTED, decided_by=hr, reason="Sales were booked twice.")
+
+    page = hr_client.get(reverse("hr:rewards")).content.decode()
+
+    assert "Sales were booked twice." in page
+    assert f'value="{suggestion.pk}:undo"' in page
 
 
 def test_deciding_without_ticking_anything_changes_nothing(hr_client):

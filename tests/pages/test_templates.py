@@ -132,7 +132,8 @@ def site(db, org):
     statuses = [RewardSuggestion.Status.APPROVED, RewardSuggestion.Status.REJECTED]
     for suggestion, status in zip(rewards, statuses, strict=False):
         suggestion.status, suggestion.decided_by, suggestion.decided_at = status, hr, timezone.now()
-        suggestion.save(update_fields=["status", "decided_by", "decided_at"])
+        suggestion.reason = "not earned" if status == RewardSuggestion.Status.REJECTED else ""
+        suggestion.save(update_fields=["status", "decided_by", "decided_at", "reason"])
     sales(org.r01, month=_this_month(), actual="87400", target="100000")
     running = CloseJob.objects.create(
         period=period("2026-02", status=Period.Status.CLOSING),
@@ -175,6 +176,7 @@ def _pages(site) -> list[tuple[object, str]]:
         (hr, reverse("hr:job", args=[site["running_job"].pk])),
         (hr, reverse("hr:rewards")),
         (hr, reverse("hr:bonus_list", args=[2026])),
+        (hr, reverse("hr:payroll")),
         (hr, reverse("hr:policies")),
         (hr, reverse("hr:policy_detail", args=[default.pk])),
         (hr, reverse("hr:policy_new", args=[default.pk])),

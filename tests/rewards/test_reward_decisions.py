@@ -5,12 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from appraisals.models import Period
 from rewards.models import RewardSuggestion
-from rewards.services import DecisionRefused, reward_accept_recomputed, rewards_decide
+from rewards.payroll import payroll_run_create
+from rewards.services import (
+    DecisionRefused,
+    reward_accept_recomputed,
+    rewards_decide,
+    rewards_decision_summary,
+    rewards_undo,
+)
 from tests.builders import period, reward, user
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +29,10 @@ REJECTED = RewardSuggestion.Status.REJECTED
 
 
 def decided(suggestion: RewardSuggestion, status: str, by) -> RewardSuggestion:
-    RewardSuggestion.objects.filter(pk=suggestion.pk).update(status=status, decided_by=by, decided_at=timezone.now())
+    reason = "not earned" if status == REJECTED else ""
+    RewardSuggestion.objects.filter(pk=suggestion.pk).update(
+        status=status, decided_by=by, decided_at=timezone.now(), reason=reason
+    )
     suggestion.refresh_from_db()
     return suggestion
 
@@ -40,14 +51,71 @@ def test_approve_sets_status_and_who_and_when():
     assert suggestion.decided_at >= before
 
 
-def test_reject_sets_status_rejected():
+def test_reject_sets_status_rejected_with_the_reason_the_employee_will_see():
     hr = user()
     suggestion = reward()
 
-    assert rewards_decide(suggestion_ids=[suggestion.pk], decision=REJECTED, user=hr) == 1
+    assert rewards_decide(suggestion_ids=[suggestion.pk], decision=REJECTED, user=hr, reason=" target was wrong ") == 1
 
     suggestion.refresh_from_db()
-    assert (suggestion.status, suggestion.decided_by) == (REJECTED, hr)
+    assert (suggestion.status, suggestion.decided_by, suggestion.reason) == (REJECTED, hr, "target was wrong")
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_rejection_without_a_reason_is_refused(reason):
+    suggestion = reward()
+
+    with pytest.raises(DecisionRefused, match="a rejection needs a reason"):
+        rewards_decide(suggestion_ids=[suggestion.pk], decision=REJECTED, user=user(), reason=reason)
+
+    suggestion.refresh_from_db()
+    assert suggestion.status == PENDING
+
+
+def test_the_database_refuses_a_rejection_without_a_reason():
+    suggestion = reward()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RewardSuggestion.objects.filter(pk=suggestion.pk).update(status=REJECTED, decided_at=timezone.now())
+
+
+def test_a_decision_can_be_undone_back_to_pending():
+    hr = user()
+    approved = decided(reward(), APPROVED, hr)
+    rejected = decided(reward(code="quarterly_bonus"), REJECTED, hr)
+
+    assert rewards_undo(suggestion_ids=[approved.pk, rejected.pk], user=hr) == 2
+
+    for suggestion in (approved, rejected):
+        suggestion.refresh_from_db()
+        assert (suggestion.status, suggestion.decided_by, suggestion.decided_at, suggestion.reason) == (
+            PENDING,
+            None,
+            None,
+            "",
+        )
+
+
+def test_a_decision_cannot_be_undone_once_the_reward_is_in_a_payroll_run():
+    hr = user()
+    paid = decided(reward(amount="2800.00"), APPROVED, hr)
+    payroll_run_create(user=hr)
+
+    assert rewards_undo(suggestion_ids=[paid.pk], user=hr) == 0
+
+    paid.refresh_from_db()
+    assert paid.status == APPROVED
+
+
+def test_the_summary_before_a_bulk_decision_counts_and_sums_per_reward():
+    hr = user()
+    pending = [reward(amount="100.00"), reward(amount="250.50"), reward(code="flex_time", amount=None)]
+    already = decided(reward(amount="999.00"), APPROVED, hr)
+
+    summary = rewards_decision_summary(suggestion_ids=[r.pk for r in pending] + [already.pk])
+
+    assert summary.count == 3 and summary.skipped == 1
+    assert summary.by_code == [("commission", 2, Decimal("350.50")), ("flex_time", 1, None)]
+    assert summary.total == Decimal("350.50")
 
 
 def test_a_decided_reward_is_not_decided_again():
@@ -57,7 +125,7 @@ def test_a_decided_reward_is_not_decided_again():
     suggestion.refresh_from_db()
     decided_at = suggestion.decided_at
 
-    changed = rewards_decide(suggestion_ids=[suggestion.pk], decision=REJECTED, user=second)
+    changed = rewards_decide(suggestion_ids=[suggestion.pk], decision=REJECTED, user=second, reason="no")
 
     suggestion.refresh_from_db()
     assert changed == 0
@@ -167,12 +235,20 @@ def test_admin_approve_action_approves_pending_rewards(admin_client, admin_user)
         assert (suggestion.status, suggestion.decided_by) == (APPROVED, admin_user)
 
 
-def test_admin_reject_action_skips_decided_rewards(admin_client, admin_user):
+def test_admin_approve_action_skips_decided_rewards(admin_client, admin_user):
     pending = reward()
-    approved = decided(reward(), APPROVED, admin_user)
+    rejected = decided(reward(), REJECTED, admin_user)
 
-    response = _admin_action(admin_client, "reject_selected", [pending.pk, approved.pk])
+    response = _admin_action(admin_client, "approve_selected", [pending.pk, rejected.pk])
 
     content = response.content.decode()
     assert "1 reward decided." in content and "1 skipped" in content
-    assert dict(RewardSuggestion.objects.values_list("pk", "status")) == {pending.pk: REJECTED, approved.pk: APPROVED}
+    assert dict(RewardSuggestion.objects.values_list("pk", "status")) == {pending.pk: APPROVED, rejected.pk: REJECTED}
+
+
+def test_the_admin_has_no_reject_action_since_a_rejection_needs_a_reason(admin_client):
+    reward()
+    response = admin_client.get(reverse("admin:rewards_rewardsuggestion_changelist"))
+
+    actions = [value for value, _label in response.context["action_form"].fields["action"].choices]
+    assert "approve_selected" in actions and "reject_selected" not in actions

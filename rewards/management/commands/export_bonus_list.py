@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from rewards.selectors import BONUS_LIST_COLUMNS, bonus_list
+from rewards.selectors import BONUS_LIST_COLUMNS, bonus_list, bonus_list_is_provisional
 from sales_perf.exports import FORMATS, write_export
 
 
@@ -11,11 +11,14 @@ class Command(BaseCommand):
         parser.add_argument("year")
         parser.add_argument("--format", choices=FORMATS, default="csv")
         parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+        parser.add_argument("--approved-only", action="store_true", help="count approved rewards only")
 
-    def handle(self, *args, year: str, format: str, output: str | None, **options):
+    def handle(self, *args, year: str, format: str, output: str | None, approved_only: bool, **options):
         if not (year.isdigit() and len(year) == 4):
             raise CommandError(f"{year!r} is not a year (use YYYY)")
-        rows = bonus_list(year=int(year))
+        if bonus_list_is_provisional(int(year)):
+            self.stderr.write(f"{year} is not closed yet: this bonus list is provisional.")
+        rows = bonus_list(year=int(year), approved_only=approved_only)
         write_export(
             BONUS_LIST_COLUMNS, (row.as_export_row() for row in rows), fmt=format, output=output, stdout=self.stdout
         )

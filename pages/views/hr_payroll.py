@@ -1,0 +1,107 @@
+"""HR console: payroll runs (POLICY.md §6). A run hands approved cash to payroll and is then
+immutable; its file downloads again byte for byte the same."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pages.forms.hr_payroll import PayrollRunForm
+from pages.views.hr_rewards import DOWNLOAD_CONTENT_TYPES
+from rewards.models import PayrollLine, PayrollRun
+from rewards.payroll import PayrollRefused, payroll_plan, payroll_run_create, payroll_run_file
+from roles.access import HR, require_audience
+
+RUNS_PER_PAGE = 25
+LINES_PER_PAGE = 200
+PREVIEW_LINES = 50
+
+
+def get_run_for_hr(pk: int) -> PayrollRun:
+    return get_object_or_404(PayrollRun.objects.select_related("created_by", "period"), pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def payroll(request):
+    """The runs made so far with their totals, and the next run: what it would pay (a dry run), made on confirm."""
+    require_audience(request.user, HR)
+    form = PayrollRunForm(request.POST or request.GET or None, initial={"token": uuid.uuid4()})
+    period = None
+    if form.is_bound and form.is_valid():
+        period = form.cleaned_data["period"]
+        if request.method == "POST":
+            try:
+                run = payroll_run_create(
+                    user=request.user,
+                    fmt=form.cleaned_data["file_format"],
+                    period=period,
+                    token=form.cleaned_data["token"],
+                )
+            except PayrollRefused as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request, _("Payroll run #%(run)s is made: its file is ready to hand over.") % {"run": run.pk}
+                )
+                return redirect("hr:payroll_run", pk=run.pk)
+    plan = payroll_plan(period=period)
+    runs = Paginator(
+        PayrollRun.objects.select_related("created_by", "period")
+        .annotate(
+            payments=Sum("lines__amount", filter=Q(lines__kind=PayrollLine.Kind.PAYMENT)),
+            adjustments=Sum("lines__amount", filter=Q(lines__kind=PayrollLine.Kind.ADJUSTMENT)),
+            adjustment_count=Count("lines", filter=Q(lines__kind=PayrollLine.Kind.ADJUSTMENT)),
+        )
+        .order_by("-created_at", "-id"),
+        RUNS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "hr/payroll.html",
+        {
+            "hr_section": "payroll",
+            "form": PayrollRunForm(initial={"token": uuid.uuid4(), "period": period, "file_format": "csv"})
+            if request.method == "POST"
+            else form,
+            "plan": plan,
+            "preview": plan.lines[:PREVIEW_LINES],
+            "page": runs,
+        },
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+def payroll_run(request, pk: int):
+    require_audience(request.user, HR)
+    run = get_run_for_hr(pk)
+    lines = Paginator(run.lines.select_related("original_run").order_by("id"), LINES_PER_PAGE)
+    return render(
+        request,
+        "hr/payroll_run.html",
+        {"hr_section": "payroll", "run": run, "page": lines.get_page(request.GET.get("page"))},
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+def payroll_run_download(request, pk: int):
+    require_audience(request.user, HR)
+    run = get_run_for_hr(pk)
+    content, name = payroll_run_file(run)
+    response = HttpResponse(content, content_type=DOWNLOAD_CONTENT_TYPES[run.file_format])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
