@@ -21,7 +21,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import reduce
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import PROTECT, Exists, OuterRef
 from django.utils import timezone
@@ -39,7 +38,7 @@ from appraisals.models import (
     Scorecard,
 )
 from appraisals.periods import MONTH
-from appraisals.selectors import ChunkInputs, chunk_inputs, engine_policy
+from appraisals.selectors import engine_policy, period_result_in_memory
 from roles.models import Employee, Role
 
 # Periods whose results exist or are being written: a new version must not reach back to them.
@@ -460,16 +459,12 @@ def policy_preview(*, version: PolicyVersion, period: Period, figures: PolicyFig
 
 
 def _preview(policy: scoring.Policy, period: Period) -> PreviewResult:
-    spec = policy.period_spec(period.code)
     roles = {role.pk: role for role in Role.objects.all()}
     people = {
         pk: (no, name, roles.get(role_id))
         for pk, no, name, role_id in Employee.objects.values_list("id", "employee_no", "name", "role_id")
     }
-    inputs = _org_inputs(policy, spec, period, list(people))
-    new = scoring.score_period(
-        policy=policy, period=spec, employees=inputs.employees, units=inputs.units, team_hits=inputs.team_hits
-    ).scorecards
+    new = period_result_in_memory(policy=policy, period=period, employee_ids=list(people)).scorecards
     old = {
         pk: (composite, band)
         for pk, composite, band in Scorecard.objects.filter(period=period).values_list(
@@ -497,18 +492,6 @@ def _preview(policy: scoring.Policy, period: Period) -> PreviewResult:
         old_bands=dict(Counter(band for _c, band in old.values())),
         new_bands=dict(Counter(card.band for card in new.values())),
     )
-
-
-def _org_inputs(policy: scoring.Policy, spec: scoring.PeriodSpec, period: Period, ids: list[int]) -> ChunkInputs:
-    """The close's own inputs for the whole org, read in chunks the size of a close's."""
-    size = settings.SALES_PERF_CLOSE_CHUNK_SIZE
-    merged = ChunkInputs(employees=[], units={}, team_composites={}, team_hits={}, reports_to_nos={})
-    for start in range(0, len(ids), size):
-        part = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=ids[start : start + size])
-        merged.employees += part.employees
-        merged.units.update(part.units)
-        merged.team_hits.update(part.team_hits)
-    return merged
 
 
 def _day_before(start: date) -> date:

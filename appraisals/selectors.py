@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 
 from appraisals import scoring
@@ -328,3 +329,23 @@ def _unit_by_month(
     ):
         result[root][metric][code_of[pid]] = _decimal(total)
     return result
+
+
+def period_result_in_memory(
+    *, policy: scoring.Policy, period: Period, employee_ids: Sequence[int] | None = None
+) -> scoring.PeriodResult:
+    """Score ``period`` for the whole org (or ``employee_ids``) in memory with the close's own inputs,
+    read in chunks the size of a close's, and the one scoring loop; nothing is written. The policy
+    preview and a close's dry run use it."""
+    spec = policy.period_spec(period.code)
+    ids = list(employee_ids) if employee_ids is not None else list(Employee.objects.values_list("id", flat=True))
+    size = settings.SALES_PERF_CLOSE_CHUNK_SIZE
+    employees: list[scoring.EmployeeInput] = []
+    units: dict[int, scoring.UnitAggregate] = {}
+    team_hits: dict[int, dict[str, scoring.TargetHits]] = {}
+    for start in range(0, len(ids), size):
+        part = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=ids[start : start + size])
+        employees += part.employees
+        units.update(part.units)
+        team_hits.update(part.team_hits)
+    return scoring.score_period(policy=policy, period=spec, employees=employees, units=units, team_hits=team_hits)

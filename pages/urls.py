@@ -34,6 +34,7 @@ hr_patterns = [
     path("jobs/<int:job_id>/cancel/", hr_periods.close_cancel, name="close_cancel"),
     re_path(rf"^periods/{PERIOD}/$", hr_periods.period_detail, name="period_detail"),
     re_path(rf"^periods/{PERIOD}/close/$", hr_periods.period_close, name="period_close"),
+    re_path(rf"^periods/{PERIOD}/checklist/$", hr_periods.period_checklist, name="period_checklist"),
     re_path(rf"^periods/{PERIOD}/reopen/$", hr_periods.period_reopen, name="period_reopen"),
     re_path(rf"^periods/{PERIOD}/export/$", hr_periods.period_export, name="period_export"),
     path("jobs/<int:job_id>/", hr_periods.job, name="job"),

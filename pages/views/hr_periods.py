@@ -18,12 +18,16 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appraisals.exports import ExportRefused, scorecard_export
 from appraisals.models import Metric, Period, PeriodEvent, Scorecard
+from appraisals.periods import PeriodRef
+from appraisals.selectors import NoPolicyError
 from appraisals.services import METRIC_COLUMNS, metrics_import
 from closing import services as closing
+from closing.checklist import close_checklist, close_dry_run
 from closing.models import CloseJob
 from closing.tasks import close_due_enqueue, close_period_enqueue
 from pages.forms.hr_periods import ClosePeriodForm, ImportForm, PeriodFilterForm, ReopenForm
@@ -228,6 +232,34 @@ def _close(request, code: str, *, fallback: str):
             raise
         logger.exception("close of %s failed in process", code)
     return redirect("hr:job", job_id=job.pk)
+
+
+@login_required
+@require_GET
+@never_cache
+def period_checklist(request, code: str):
+    """Before a close: who has no figures, whose sales look wrong, which policy version applies; on
+    request (``?dry_run=1``) what the close would make, beside its last close."""
+    require_audience(request.user, HR)
+    ref = PeriodRef.parse(code)
+    period = Period.objects.filter(code=ref.code).first()
+    dry_run = None
+    if request.GET.get("dry_run") and period is not None:
+        try:
+            dry_run = close_dry_run(period=period)
+        except NoPolicyError as exc:
+            messages.error(request, str(exc))
+    return render(
+        request,
+        "hr/period_checklist.html",
+        {
+            "code": ref.code,
+            "period": period,
+            "checklist": close_checklist(ref=ref, today=timezone.localdate()),
+            "dry_run": dry_run,
+            "hr_section": "periods",
+        },
+    )
 
 
 @login_required
