@@ -241,6 +241,8 @@ class PolicyVersion(models.Model):
     )
     score_min = models.DecimalField(_("lowest KPI score"), max_digits=7, decimal_places=2, default=Decimal("0"))
     score_max = models.DecimalField(_("highest KPI score"), max_digits=7, decimal_places=2, default=Decimal("150"))
+    # POLICY.md §8: an employee may question a closed period's figures this many days after its close.
+    dispute_window_days = models.PositiveSmallIntegerField(_("days to question a closed period"), default=30)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(

@@ -7,4 +7,6 @@ BEAT_SCHEDULE = {
     "auto-close-periods": {"task": "closing.tasks.auto_close_periods", "schedule": 15 * 60},
     # Pushes the line when its chain was lost with a worker, and takes over a close whose lease ran out.
     "close-line-watch": {"task": "closing.tasks.close_line_watch", "schedule": 30},
+    # Mails the notifications still waiting (callers enqueue it too, once their change is committed).
+    "send-notification-emails": {"task": "notifications.tasks.send_notification_emails", "schedule": 60},
 }

@@ -38,6 +38,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -47,6 +48,8 @@ from appraisals.periods import MONTH, QUARTER, YEAR, PeriodCodeError, PeriodRef
 from appraisals.selectors import NoPolicyError, chunk_inputs, engine_policy, org_nodes, policy_version_for
 from appraisals.services import scorecards_discard, scorecards_write
 from closing.models import CloseJob
+from notifications.models import Kind
+from notifications.services import hr_user_ids, notify
 from rewards import services as reward_services
 from rewards.models import RewardSuggestion
 from rewards.services import suggestions_discard_pending
@@ -377,8 +380,32 @@ def _take_over(job: CloseJob, now: datetime) -> CloseStart | None:
         attempt=attempt, started_at=now, lease_expires_at=_lease_until(now), steps_done=0, steps_total=0
     )
     PeriodEvent.objects.create(period=job.period, action=PeriodEvent.Action.CLOSE_TAKEN_OVER, details=details)
+    _notify_hr_of_trouble(job.period.code, reason="", taken_over=True)
     logger.warning("close of %s taken over: attempt %s after the lease ran out", job.period.code, attempt)
     return CloseStart(job.pk, attempt)
+
+
+def _notify_hr_of_trouble(code: str, *, reason: str, taken_over: bool) -> None:
+    notify(
+        kind=Kind.CLOSE_TROUBLE,
+        user_ids=hr_user_ids(),
+        params={"period": code, "reason": reason, "taken_over": taken_over},
+        url=reverse("hr:period_detail", args=[code]),
+    )
+
+
+def close_notify_scorecards_ready(*, job_id: int) -> int:
+    """Tell everyone with a login who got a scorecard of the job's period that it is ready (one insert)."""
+    job = CloseJob.objects.select_related("period").get(pk=job_id)
+    logins = Employee.objects.filter(scorecards__period=job.period, user__isnull=False).values_list(
+        "user_id", flat=True
+    )
+    return notify(
+        kind=Kind.SCORECARD_READY,
+        user_ids=list(logins),
+        params={"period": job.period.code},
+        url=reverse("me"),
+    )
 
 
 def _finish(job: CloseJob, status: str, now: datetime, message: str = "") -> None:
@@ -694,6 +721,7 @@ def period_close_fail(*, job_id: int, attempt: int, reason: str) -> None:
             PeriodEvent.objects.create(
                 period=job.period, action=PeriodEvent.Action.CLOSE_FAILED, actor=job.requested_by, reason=reason[:2000]
             )
+            _notify_hr_of_trouble(job.period.code, reason=reason[:2000], taken_over=False)
 
     with_lock_retries(fail, attempts=30)
 

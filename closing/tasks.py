@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from closing import services as closing
 from closing.models import CloseJob
+from notifications.tasks import send_notification_emails
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def _run(task, start: closing.CloseStart, service):
                 time.sleep(countdown / 8)
                 continue
             closing.period_close_fail(job_id=start.job_id, attempt=start.attempt, reason=f"{type(exc).__name__}: {exc}")
+            send_notification_emails.delay()
             close_line_run.delay()  # the next close of the line does not wait for this one
             raise
 
@@ -76,6 +78,8 @@ def close_line_run(self) -> int | None:
     start = closing.close_line_next()
     if start is None:
         return None
+    if start.attempt > 1:
+        send_notification_emails.delay()  # HR hears of the takeover
     plan = _run(self, start, lambda: closing.period_close_plan(job_id=start.job_id, attempt=start.attempt))
     if plan is None:
         return None
@@ -103,7 +107,11 @@ def close_period_chunk(self, job_id: int, attempt: int, employee_ids: list[int],
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def close_period_finalize(self, job_id: int, attempt: int) -> dict | None:
     start = closing.CloseStart(job_id, attempt)
-    return _run(self, start, lambda: closing.period_close_finalize(job_id=job_id, attempt=attempt))
+    summary = _run(self, start, lambda: closing.period_close_finalize(job_id=job_id, attempt=attempt))
+    if summary is not None:
+        closing.close_notify_scorecards_ready(job_id=job_id)
+        send_notification_emails.delay()
+    return summary
 
 
 @shared_task(acks_late=True)

@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from notifications.services import unread_count
 from roles.access import audience
 
 
@@ -7,7 +8,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_audience": None}
-    return {"nav_audience": audience(user)}
+    return {"nav_audience": audience(user), "unread_notifications": unread_count(user)}
 
 
 def currency(request):

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from pages.views import home, hr_payroll, hr_periods, hr_rewards, person, team
+from pages.views import disputes, home, hr_payroll, hr_periods, hr_rewards, notifications, person, team
 
 # A period code (POLICY.md §3): YYYY-MM, YYYY-Qn or YYYY. Anything else is not a page (404).
 PERIOD = r"(?P<code>\d{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?)"
@@ -43,11 +43,21 @@ hr_patterns = [
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz/", home.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", home.LoginView.as_view(), name="login"),
+    path("i18n/setlang/", home.set_language, name="set_language"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", person.me, name="me"),
     path("employees/<str:employee_no>/", person.employee_detail, name="employee_detail"),
     path("employees/<str:employee_no>/ratings/", person.employee_ratings, name="employee_ratings"),
+    path("disputes/", disputes.dispute_list, name="disputes"),
+    path("disputes/new/", disputes.dispute_new, name="dispute_new"),
+    path("disputes/<int:pk>/", disputes.dispute_detail, name="dispute_detail"),
+    path("disputes/<int:pk>/accept/", disputes.dispute_accept_view, name="dispute_accept"),
+    path("disputes/<int:pk>/reject/", disputes.dispute_reject_view, name="dispute_reject"),
+    path("disputes/<int:pk>/attachment/", disputes.dispute_attachment, name="dispute_attachment"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.notification_read, name="notification_read"),
+    path("notifications/settings/", notifications.notification_settings, name="notification_settings"),
     path("team/", team.team, name="team"),
     path("team/export/", team.team_export, name="team_export"),
     path("hr/", include((hr_patterns, "hr"))),

@@ -13,11 +13,14 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from appraisals.models import Period
+from appraisals.models import Period, RewardRule
 from appraisals.scoring import RewardResult
+from notifications.models import Kind
+from notifications.services import notify_employees
 from rewards.models import PayrollAdjustment, PayrollLine, RewardSuggestion
 from sales_perf.bulk import execute, insert_rows
 
@@ -70,12 +73,38 @@ def rewards_decide(*, suggestion_ids: Iterable[int], decision: str, user, reason
     reason = (reason or "").strip()
     if decision == RewardSuggestion.Status.REJECTED and not reason:
         raise DecisionRefused(gettext("a rejection needs a reason, which the employee will see"))
-    return _decidable(suggestion_ids).update(
-        status=decision,
-        decided_by=user,
-        decided_at=timezone.now(),
-        reason=reason if decision == RewardSuggestion.Status.REJECTED else "",
-    )
+    with transaction.atomic():
+        decidable = list(
+            _decidable(suggestion_ids)
+            .select_for_update(of=("self",))
+            .values_list("pk", "employee_id", "period__code", "code", "policy_version_id")
+        )
+        changed = RewardSuggestion.objects.filter(
+            pk__in=[row[0] for row in decidable], status=RewardSuggestion.Status.PENDING
+        ).update(
+            status=decision,
+            decided_by=user,
+            decided_at=timezone.now(),
+            reason=reason if decision == RewardSuggestion.Status.REJECTED else "",
+        )
+        _notify_decided(decidable, decision, reason)
+    return changed
+
+
+def _notify_decided(decided: list[tuple], decision: str, reason: str) -> None:
+    """Tell each employee of a decision on their reward, named in both languages for their reading."""
+    labels = {
+        (version, code): (en, zh)
+        for version, code, en, zh in RewardRule.objects.filter(
+            policy_version_id__in={row[4] for row in decided}, code__in={row[3] for row in decided}
+        ).values_list("policy_version_id", "code", "label_en", "label_zh")
+    }
+    messages = []
+    for _pk, employee_id, period_code, code, version in decided:
+        en, zh = labels.get((version, code), (code, code))
+        params = {"reward_en": en, "reward_zh": zh, "period": period_code, "status": decision, "reason": reason}
+        messages.append((employee_id, params, reverse("me")))
+    notify_employees(kind=Kind.REWARD_DECIDED, messages=messages)
 
 
 def rewards_undo(*, suggestion_ids: Iterable[int], user) -> int:

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "appraisals",
     "rewards",
     "closing",
+    "notifications",
+    "disputes",
     "pages",
     "demo",
 ]
@@ -146,6 +148,9 @@ STATIC_URL = "static/"
 # which fails `check --deploy --fail-level WARNING`.
 STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files (dispute attachments): never served as static files, only through a view that
+# checks who is asking.
+MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -164,6 +169,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Product settings.
 SALES_PERF_CURRENCY = env.str("SALES_PERF_CURRENCY", "CNY")
+# Where the app is reached, for the links in the mail it sends.
+SALES_PERF_SITE_URL = env.str("SALES_PERF_SITE_URL", "http://127.0.0.1:8000")
 # A month closes automatically this many days after it ends (0 disables automatic closes).
 SALES_PERF_AUTO_CLOSE_DAYS = env.int("SALES_PERF_AUTO_CLOSE_DAYS", 5, minimum=0, maximum=60)
 # Employees per close task; more workers close faster.

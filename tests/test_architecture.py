@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("sales_perf", "roles", "appraisals", "rewards", "closing", "pages", "demo")
+APPS = ("sales_perf", "roles", "notifications", "appraisals", "rewards", "closing", "disputes", "pages", "demo")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

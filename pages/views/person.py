@@ -73,6 +73,7 @@ def _person_response(request, employee, *, ratings_form: RatingsForm | None):
         ratings_form = _ratings_form(employee)
     page = person_page(employee=employee, period_code=request.GET.get("period"))
     context = {
+        "is_self": viewer_employee(request.user) == employee,
         "page": page,
         "may_rate": may_rate,
         "ratings_form": ratings_form,

@@ -1,0 +1,64 @@
+"""The bell: a person's notifications, marking them read, and which ones also come by mail."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from notifications import messages as words
+from notifications.models import Kind, Notification
+from notifications.services import notifications_mark_read, preference_for, preference_update
+
+PER_PAGE = 30
+
+
+@login_required
+@require_GET
+@never_cache
+def notification_list(request):
+    page = Paginator(Notification.objects.filter(recipient=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(notification, words.title(notification), words.body(notification)) for notification in page]
+    return render(request, "notifications/list.html", {"page": page, "rows": rows})
+
+
+@login_required
+@require_POST
+def notification_read(request):
+    """Mark one (``id``) or every notification of the viewer read, then go where it points (or back)."""
+    ids = [int(request.POST["id"])] if request.POST.get("id", "").isdigit() else None
+    notifications_mark_read(user=request.user, ids=ids)
+    target = ""
+    if ids:
+        target = (
+            Notification.objects.filter(recipient=request.user, pk=ids[0]).values_list("url", flat=True).first() or ""
+        )
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "notifications")
+
+
+class MailForm(forms.Form):
+    no_email = forms.MultipleChoiceField(
+        label=gettext_lazy("No mail for"),
+        choices=Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("They still show under the bell."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request):
+    preference = preference_for(request.user)
+    form = MailForm(request.POST or None, initial={"no_email": preference.no_email})
+    if request.method == "POST" and form.is_valid():
+        preference_update(user=request.user, no_email=form.cleaned_data["no_email"])
+        messages.success(request, _("Saved."))
+        return redirect("notification_settings")
+    return render(request, "notifications/settings.html", {"form": form})
