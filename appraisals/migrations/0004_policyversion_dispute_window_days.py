@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appraisals', '0003_default_policy'),
+        ("appraisals", "0003_default_policy"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='policyversion',
-            name='dispute_window_days',
-            field=models.PositiveSmallIntegerField(default=30, verbose_name='days to question a closed period'),
+            model_name="policyversion",
+            name="dispute_window_days",
+            field=models.PositiveSmallIntegerField(default=30, verbose_name="days to question a closed period"),
         ),
     ]
