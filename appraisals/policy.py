@@ -78,6 +78,7 @@ class PolicyFigures:
     kpis: Mapping[str, KpiFigures] = field(default_factory=dict)
     bands: Mapping[str, Decimal] = field(default_factory=dict)
     rules: Mapping[str, RuleFigures] = field(default_factory=dict)
+    dispute_window_days: int | None = None
 
 
 def band_order_problems(minimums: Mapping[str, Decimal]) -> list[str]:
@@ -209,6 +210,7 @@ def policy_version_copy(
                     effective_from=effective_from,
                     score_min=source.score_min,
                     score_max=source.score_max,
+                    dispute_window_days=_keep(figures.dispute_window_days, source.dispute_window_days),
                     notes=notes
                     or gettext("Copy of %(name)s (%(month)s)")
                     % {"name": source.name, "month": f"{source.effective_from:%Y-%m}"},
@@ -240,9 +242,10 @@ def policy_version_update(
         _check(snapshot, figures, effective_from, exclude=version)
         version.name = name
         version.effective_from = effective_from
+        version.dispute_window_days = _keep(figures.dispute_window_days, version.dispute_window_days)
         try:
             with transaction.atomic():
-                version.save(update_fields=["name", "effective_from"])
+                version.save(update_fields=["name", "effective_from", "dispute_window_days"])
         except IntegrityError:
             raise PolicyRefused(_starts_clash(effective_from)) from None
         # Rewritten rather than updated row by row: swapping two band minimums would trip

@@ -173,6 +173,16 @@ class PolicyVersionForm(forms.Form):
         ),
     )
 
+    dispute_window_days = forms.IntegerField(
+        label=_("Days to question a closed period"),
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text=_(
+            "An employee may dispute a figure this many days after its period closed (POLICY.md §8); empty keeps it."
+        ),
+    )
+
     def __init__(self, *args, version: PolicyVersion | None = None, **kwargs):
         self.version = version  # the version being edited in place (its own start is no clash)
         super().__init__(*args, **kwargs)
@@ -384,6 +394,7 @@ class PolicyEditor:
         bands = list(source.bands.order_by("letter"))
         rules = list(RewardRule.objects.filter(policy_version=source).prefetch_related("multipliers", "tiers"))
         letters = [band.letter for band in bands]
+        initial = {"dispute_window_days": source.dispute_window_days, **(initial or {})}
         self.form = PolicyVersionForm(data, version=version, initial=initial)
         self.kpis = KpiFormSet(data, items=kpis, prefix="kpi")
         self.bands = BandFigureFormSet(data, items=bands, prefix="band")
@@ -403,4 +414,5 @@ class PolicyEditor:
             },
             bands={form.item.letter: form.cleaned_data["min_composite"] for form in self.bands.forms},
             rules={form.item.code: form.figures() for form in self.rules.forms},
+            dispute_window_days=self.form.cleaned_data["dispute_window_days"],
         )

@@ -253,3 +253,20 @@ def test_preview_query_count_does_not_grow_with_headcount():
         preview = policy_preview(version=default_policy_version(), period=closed)
     assert preview.scored == 5 + 13
     assert len(many) == len(few)
+
+
+def test_the_dispute_window_is_policy_data_copied_and_edited_like_any_figure():
+    from datetime import date
+
+    from appraisals.models import PolicyVersion
+    from appraisals.policy import PolicyFigures, policy_version_copy
+
+    source = PolicyVersion.objects.get(effective_from=date(2000, 1, 1))
+    assert source.dispute_window_days == 30
+
+    kept = policy_version_copy(source=source, name="Same window", effective_from=date(2099, 1, 1))
+    longer = policy_version_copy(
+        source=source, name="Longer", effective_from=date(2099, 2, 1), figures=PolicyFigures(dispute_window_days=45)
+    )
+
+    assert (kept.dispute_window_days, longer.dispute_window_days) == (30, 45)
