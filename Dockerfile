@@ -33,6 +33,11 @@ RUN export DJANGO_DEBUG=0 \
     && python manage.py collectstatic --noinput --verbosity 0 \
     && if [ -d locale ]; then python manage.py compilemessages --verbosity 0; fi
 
+# Uploads wait here for their import job (a volume shared by web and worker, docker-compose.yml);
+# the only folder the app user writes to.
+RUN mkdir -p /srv/media && chown app /srv/media
+ENV DJANGO_MEDIA_ROOT=/srv/media
+
 # The code stays owned by root: the app user can read it, not change it.
 USER app
 

@@ -1,4 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import (
     BandDefinition,
@@ -42,29 +47,65 @@ class MetricAdmin(admin.ModelAdmin):
     list_display = ["code", "name_en", "name_zh", "cadence", "unit", "min_value", "max_value", "integer_only"]
 
 
+class MetricValueAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        period = cleaned.get("period")
+        if period is not None and period.status != Period.Status.OPEN:
+            raise ValidationError(
+                {"period": _("%(code)s is closed: its values cannot change.") % {"code": period.code}}
+            )
+        if self.instance.pk is not None and self.instance.period.status != Period.Status.OPEN:
+            raise ValidationError(_("This value's period is closed: it cannot change."))
+        return cleaned
+
+
 @admin.register(MetricValue)
 class MetricValueAdmin(admin.ModelAdmin):
+    """One value at a time, in an open period only (a closed period's values are its scorecards' inputs)."""
+
+    form = MetricValueAdminForm
     list_display = ["employee", "period", "metric", "value", "entered_by", "entered_at"]
-    list_filter = ["metric", "period__kind"]
+    list_filter = ["metric", "period__kind", "period__status"]
     search_fields = ["employee__employee_no", "employee__name", "period__code"]
     list_select_related = ["employee", "period", "metric", "entered_by"]
-    raw_id_fields = ["employee", "period", "entered_by"]
+    raw_id_fields = ["employee", "period"]
     readonly_fields = ["entered_by", "entered_at"]
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.period.is_closed:
-            return ["employee", "period", "metric", "value", "entered_by", "entered_at"]
-        return self.readonly_fields
+    @staticmethod
+    def _is_open(obj) -> bool:
+        return obj is None or obj.period.status == Period.Status.OPEN
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._is_open(obj)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or not obj.period.is_closed
+        return super().has_delete_permission(request, obj) and self._is_open(obj)
+
+    def get_actions(self, request):
+        # Bulk deletion would skip the per-value check above.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def save_model(self, request, obj, form, change):
-        from django.utils import timezone
+        with transaction.atomic():
+            # Held so a close cannot claim the period between the check and the write.
+            period = Period.objects.select_for_update().get(pk=obj.period_id)
+            if period.status != Period.Status.OPEN:
+                raise PermissionDenied
+            obj.entered_by = request.user
+            obj.entered_at = timezone.now()
+            obj._change_reason = "admin"
+            super().save_model(request, obj, form, change)
 
-        obj.entered_by = request.user
-        obj.entered_at = timezone.now()
-        super().save_model(request, obj, form, change)
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            period = Period.objects.select_for_update().get(pk=obj.period_id)
+            if period.status != Period.Status.OPEN:
+                raise PermissionDenied
+            obj._change_reason = "admin"
+            super().delete_model(request, obj)
 
 
 class KpiInline(admin.TabularInline):

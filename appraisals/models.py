@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from appraisals.periods import MONTH, QUARTER, YEAR, PeriodRef
 
@@ -161,6 +162,15 @@ class Metric(models.Model):
         return MONTH if self.cadence == self.Cadence.MONTHLY else QUARTER
 
 
+class MetricValueChangeFields(models.Model):
+    """What a history row of a metric value holds beyond the value itself: the value it replaced."""
+
+    previous_value = models.DecimalField(_("previous value"), max_digits=18, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class MetricValue(models.Model):
     # This is the one table that takes millions of rows per import, so it carries no single-column
     # indexes (the unique (employee, period, metric) and the (period, metric) index serve every
@@ -226,6 +236,18 @@ class MetricValue(models.Model):
             models.Index(fields=["period", "metric"], name="metric_value_period_metric"),
         ]
 
+    # The audit trail: one row per write (old → new value, who, when, through which import). An import
+    # writes its rows in bulk (appraisals.services); indexes only for the History page's filters.
+    history = HistoricalRecords(
+        verbose_name=_("metric value change"),
+        verbose_name_plural=_("metric value changes"),
+        bases=[MetricValueChangeFields],
+        # Who and when are the row's history_user and history_date: not kept twice.
+        excluded_fields=["entered_by", "entered_at"],
+        no_db_index=["id", "metric"],
+        history_user_id_field=models.IntegerField(null=True, blank=True),
+    )
+
     def __str__(self) -> str:
         return f"{self.employee_id} {self.period_id} {self.metric_id}={self.value}"
 
@@ -257,6 +279,14 @@ class PolicyVersion(models.Model):
             models.CheckConstraint(condition=Q(score_max__gt=models.F("score_min")), name="policy_score_range"),
             models.CheckConstraint(condition=Q(effective_from__day=1), name="policy_starts_on_first_of_month"),
         ]
+
+    # The audit trail: created, renamed, moved, figures edited (the change reason lists them), deleted.
+    history = HistoricalRecords(
+        verbose_name=_("policy version change"),
+        verbose_name_plural=_("policy version changes"),
+        user_db_constraint=False,
+        history_change_reason_field=models.TextField(null=True),
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.effective_from:%Y-%m})"

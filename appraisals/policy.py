@@ -38,8 +38,8 @@ from appraisals.models import (
     Scorecard,
 )
 from appraisals.periods import MONTH
-from appraisals.selectors import engine_policy, period_result_in_memory
-from roles.models import Employee, Role
+from appraisals.selectors import engine_policy, period_result_in_memory, scored_employees
+from roles.models import Role
 
 # Periods whose results exist or are being written: a new version must not reach back to them.
 FROZEN_STATUSES = (Period.Status.CLOSED, Period.Status.CLOSING)
@@ -203,19 +203,28 @@ def policy_version_copy(
     with transaction.atomic():
         snapshot = _Snapshot.load(source)
         _check(snapshot, figures, effective_from, exclude=None)
+        version = PolicyVersion(
+            name=name,
+            effective_from=effective_from,
+            score_min=source.score_min,
+            score_max=source.score_max,
+            dispute_window_days=_keep(figures.dispute_window_days, source.dispute_window_days),
+            notes=notes
+            or gettext("Copy of %(name)s (%(month)s)")
+            % {"name": source.name, "month": f"{source.effective_from:%Y-%m}"},
+            created_by=user,
+        )
+        # The audit trail: where the copy came from and which figures differ.
+        changes = figures_changes(snapshot, figures)
+        if version.dispute_window_days != source.dispute_window_days:
+            window = f"dispute window days: {source.dispute_window_days} → {version.dispute_window_days}"
+            changes = "; ".join(filter(None, [changes, window]))
+        version._change_reason = f"copy of {source}" + (f"; {changes}" if changes else "")
+        if user is not None:
+            version._history_user = user
         try:
             with transaction.atomic():
-                version = PolicyVersion.objects.create(
-                    name=name,
-                    effective_from=effective_from,
-                    score_min=source.score_min,
-                    score_max=source.score_max,
-                    dispute_window_days=_keep(figures.dispute_window_days, source.dispute_window_days),
-                    notes=notes
-                    or gettext("Copy of %(name)s (%(month)s)")
-                    % {"name": source.name, "month": f"{source.effective_from:%Y-%m}"},
-                    created_by=user,
-                )
+                version.save()
         except IntegrityError:
             raise PolicyRefused(_starts_clash(effective_from)) from None
         _write_figures(version, snapshot, figures)
@@ -223,7 +232,7 @@ def policy_version_copy(
 
 
 def policy_version_update(
-    *, version: PolicyVersion, name: str, effective_from: date, figures: PolicyFigures | None = None
+    *, version: PolicyVersion, name: str, effective_from: date, figures: PolicyFigures | None = None, user=None
 ) -> PolicyVersion:
     """Change the figures of a version nothing used yet (a locked one is refused)."""
     figures = figures or PolicyFigures()
@@ -240,9 +249,26 @@ def policy_version_update(
             )
         snapshot = _Snapshot.load(version)
         _check(snapshot, figures, effective_from, exclude=version)
+        moves = [
+            f"{label}: {old} → {new}"
+            for label, old, new in (
+                ("name", version.name, name),
+                ("effective from", f"{version.effective_from:%Y-%m}", f"{effective_from:%Y-%m}"),
+                (
+                    "dispute window days",
+                    version.dispute_window_days,
+                    _keep(figures.dispute_window_days, version.dispute_window_days),
+                ),
+            )
+            if old != new
+        ]
         version.name = name
         version.effective_from = effective_from
         version.dispute_window_days = _keep(figures.dispute_window_days, version.dispute_window_days)
+        # The audit trail: what changed, figure by figure.
+        version._change_reason = "; ".join([*moves, figures_changes(snapshot, figures)]).strip("; ") or "saved"
+        if user is not None:
+            version._history_user = user
         try:
             with transaction.atomic():
                 version.save(update_fields=["name", "effective_from", "dispute_window_days"])
@@ -257,7 +283,7 @@ def policy_version_update(
     return version
 
 
-def policy_version_delete(*, version: PolicyVersion) -> None:
+def policy_version_delete(*, version: PolicyVersion, user=None) -> None:
     """Delete a version nothing used; the earliest version is the fallback of every period and stays."""
     with transaction.atomic():
         version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
@@ -267,6 +293,9 @@ def policy_version_delete(*, version: PolicyVersion) -> None:
             raise PolicyRefused(
                 gettext("%(version)s is the earliest version and cannot be deleted") % {"version": version}
             )
+        version._change_reason = "deleted"
+        if user is not None:
+            version._history_user = user
         version.delete()
 
 
@@ -376,6 +405,47 @@ def _keep(edited, original):
     return original if edited is None else edited
 
 
+def _figure(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def figures_changes(snapshot: _Snapshot, figures: PolicyFigures) -> str:
+    """The figures ``figures`` changes in ``snapshot``, one "what: old → new" each, for the audit trail."""
+    changes: list[str] = []
+
+    def compare(label: str, old, new) -> None:
+        if new is not None and new != old:
+            changes.append(f"{label}: {_figure(old)} → {_figure(new)}")
+
+    for kpi in snapshot.kpis:
+        edited = figures.kpis.get(kpi.code)
+        if edited is not None:
+            compare(f"{kpi.code} weight", kpi.weight, edited.weight)
+            compare(f"{kpi.code} target", kpi.target, edited.target)
+    for band in snapshot.bands:
+        compare(f"band {band.letter} minimum", band.min_composite, figures.bands.get(band.letter))
+    for rule, multipliers, tiers in snapshot.rules:
+        edited = figures.rules.get(rule.code)
+        if edited is None:
+            continue
+        for name in ("default_base", "flat_rate", "threshold", "window_months", "bands"):
+            compare(f"{rule.code} {name.replace('_', ' ')}", getattr(rule, name), getattr(edited, name))
+        if edited.multipliers is not None:
+            old = {m.band: m.multiplier for m in multipliers}
+            for band in sorted(set(old) | set(edited.multipliers)):
+                compare(f"{rule.code} multiplier {band}", old.get(band), edited.multipliers.get(band))
+        if edited.tiers is not None:
+            old_tiers = [(t.up_to_multiple, t.rate) for t in tiers]
+            if list(edited.tiers) != old_tiers:
+                text = ", ".join(f"{_figure(up)}:{_figure(rate)}" for up, rate in edited.tiers)
+                changes.append(f"{rule.code} tiers → {text}")
+    return "; ".join(changes)
+
+
 # --------------------------------------------------------------------------- engine policy
 
 
@@ -465,7 +535,7 @@ def _preview(policy: scoring.Policy, period: Period) -> PreviewResult:
     roles = {role.pk: role for role in Role.objects.all()}
     people = {
         pk: (no, name, roles.get(role_id))
-        for pk, no, name, role_id in Employee.objects.values_list("id", "employee_no", "name", "role_id")
+        for pk, no, name, role_id in scored_employees(period.start).values_list("id", "employee_no", "name", "role_id")
     }
     new = period_result_in_memory(policy=policy, period=period, employee_ids=list(people)).scorecards
     old = {

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 
 from appraisals import scoring
 from appraisals.models import Period, PolicyVersion, RewardRule
@@ -79,9 +81,21 @@ class OrgNode:
     reports_to: int | None
 
 
-def org_nodes() -> list[OrgNode]:
-    """Every employee as (id, reports_to): one query, for the tree levels of a close."""
-    return [OrgNode(pk, parent) for pk, parent in Employee.objects.values_list("id", "reports_to_id").iterator(10000)]
+def scored_employees(period_start: date | None = None):
+    """The employees a period starting on ``period_start`` scores: everyone but leavers whose end
+    date came before it (a leaver keeps the history of the months they worked)."""
+    employees = Employee.objects.all()
+    if period_start is not None:
+        employees = employees.filter(Q(end_date__isnull=True) | Q(end_date__gte=period_start))
+    return employees
+
+
+def org_nodes(*, period_start: date | None = None) -> list[OrgNode]:
+    """Every employee scored for a period starting on ``period_start`` as (id, reports_to): one
+    query, for the tree levels of a close. A manager who left is no one's node: their reports are
+    roots of the period's tree."""
+    rows = scored_employees(period_start).values_list("id", "reports_to_id").iterator(10000)
+    return [OrgNode(pk, parent) for pk, parent in rows]
 
 
 @dataclass
@@ -338,7 +352,11 @@ def period_result_in_memory(
     read in chunks the size of a close's, and the one scoring loop; nothing is written. The policy
     preview and a close's dry run use it."""
     spec = policy.period_spec(period.code)
-    ids = list(employee_ids) if employee_ids is not None else list(Employee.objects.values_list("id", flat=True))
+    ids = (
+        list(employee_ids)
+        if employee_ids is not None
+        else list(scored_employees(period.start).values_list("id", flat=True))
+    )
     size = settings.SALES_PERF_CLOSE_CHUNK_SIZE
     employees: list[scoring.EmployeeInput] = []
     units: dict[int, scoring.UnitAggregate] = {}

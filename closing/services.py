@@ -526,9 +526,10 @@ def period_close_plan(*, job_id: int, attempt: int, chunk_size: int | None = Non
     chunk_size = chunk_size or settings.SALES_PERF_CLOSE_CHUNK_SIZE
     _refresh_statistics()
     with transaction.atomic():
-        _current(job_id, attempt)
+        job = _current(job_id, attempt)
         try:
-            levels = tree_levels(org_nodes())
+            # Leavers are not scored for periods that start after their end date.
+            levels = tree_levels(org_nodes(period_start=job.period.start))
         except CycleError as exc:
             raise CloseRefused(str(exc)) from None
         plan = ClosePlan(

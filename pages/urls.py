@@ -3,7 +3,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from pages.views import disputes, home, hr_payroll, hr_periods, hr_rewards, notifications, person, team
+from pages.views import (
+    accounts,
+    disputes,
+    history,
+    home,
+    hr_imports,
+    hr_payroll,
+    hr_periods,
+    hr_rewards,
+    notifications,
+    person,
+    team,
+)
 
 # A period code (POLICY.md §3): YYYY-MM, YYYY-Qn or YYYY. Anything else is not a page (404).
 PERIOD = r"(?P<code>\d{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?)"
@@ -28,7 +40,9 @@ hr_patterns = [
     path("policy/<int:pk>/edit/", hr_rewards.policy_edit, name="policy_edit"),
     path("policy/<int:pk>/delete/", hr_rewards.policy_delete, name="policy_delete"),
     path("policy/<int:pk>/preview/", hr_rewards.policy_preview_page, name="policy_preview"),
-    path("imports/", hr_periods.imports, name="imports"),
+    path("imports/", hr_imports.imports, name="imports"),
+    path("imports/<int:job_id>/", hr_imports.import_job, name="import_job"),
+    path("history/", history.history_page, name="history"),
     path("periods/", hr_periods.periods, name="periods"),
     path("periods/close-due/", hr_periods.close_due, name="close_due"),
     path("jobs/<int:job_id>/cancel/", hr_periods.close_cancel, name="close_cancel"),
@@ -46,6 +60,20 @@ urlpatterns = [
     path("accounts/login/", home.LoginView.as_view(), name="login"),
     path("i18n/setlang/", home.set_language, name="set_language"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", accounts.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("me/", person.me, name="me"),
     path("employees/<str:employee_no>/", person.employee_detail, name="employee_detail"),
     path("employees/<str:employee_no>/ratings/", person.employee_ratings, name="employee_ratings"),

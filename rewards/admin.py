@@ -39,7 +39,9 @@ class RewardSuggestionAdmin(admin.ModelAdmin):
     def _decide(self, request, queryset, decision: str) -> None:
         # The same service as the HR console: pending rewards of closed periods only.
         ids = list(queryset.values_list("pk", flat=True))
-        changed = rewards_decide(suggestion_ids=ids, decision=decision, user=request.user)
+        changed = rewards_decide(
+            suggestion_ids=ids, decision=decision, user=request.user, reason=f"{decision} in the admin"
+        )
         self.message_user(
             request,
             ngettext("%(count)d reward decided.", "%(count)d rewards decided.", changed) % {"count": changed},

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class RewardSuggestion(models.Model):
@@ -78,6 +79,14 @@ class RewardSuggestion(models.Model):
             # HR's reward list filters by status within a period.
             models.Index(fields=["period", "status"], name="reward_period_status"),
         ]
+
+    # The audit trail of HR's decisions (rewards.services writes a row for each one).
+    history = HistoricalRecords(
+        verbose_name=_("reward decision"),
+        verbose_name_plural=_("reward decisions"),
+        excluded_fields=["details"],
+        user_db_constraint=False,
+    )
 
     def __str__(self) -> str:
         return f"{self.employee_id} {self.period_id} {self.code} {self.amount or ''}"

@@ -67,28 +67,33 @@ def rewards_decide(*, suggestion_ids: Iterable[int], decision: str, user, reason
     a rejection needs a reason, which the employee sees.
 
     Returns how many changed; the others (already decided, period not closed, unknown ids) are
-    left alone, so the caller can report ``len(ids) - changed`` as skipped."""
+    left alone, so the caller can report ``len(ids) - changed`` as skipped. Each decision gets a row
+    in the audit trail (``RewardSuggestion.history``: who, when, what, ``reason`` saying where)."""
     if decision not in DECISIONS:
         raise DecisionRefused(gettext("unknown decision %(value)r (use approved or rejected)") % {"value": decision})
     reason = (reason or "").strip()
     if decision == RewardSuggestion.Status.REJECTED and not reason:
         raise DecisionRefused(gettext("a rejection needs a reason, which the employee will see"))
     with transaction.atomic():
-        decidable = list(
-            _decidable(suggestion_ids)
-            .select_for_update(of=("self",))
-            .values_list("pk", "employee_id", "period__code", "code", "policy_version_id")
+        # Claimed under a row lock, so two HR users deciding at once change a suggestion once.
+        chosen = list(
+            _decidable(suggestion_ids).select_for_update(of=("self",)).select_related("period").order_by("pk")
         )
-        changed = RewardSuggestion.objects.filter(
-            pk__in=[row[0] for row in decidable], status=RewardSuggestion.Status.PENDING
-        ).update(
-            status=decision,
-            decided_by=user,
-            decided_at=timezone.now(),
-            reason=reason if decision == RewardSuggestion.Status.REJECTED else "",
+        if not chosen:
+            return 0
+        now = timezone.now()
+        kept_reason = reason if decision == RewardSuggestion.Status.REJECTED else ""
+        RewardSuggestion.objects.filter(pk__in=[s.pk for s in chosen]).update(
+            status=decision, decided_by=user, decided_at=now, reason=kept_reason
         )
-        _notify_decided(decidable, decision, reason)
-    return changed
+        for suggestion in chosen:
+            suggestion.status, suggestion.decided_by, suggestion.decided_at = decision, user, now
+            suggestion.reason = kept_reason
+        _record(chosen, user=user, when=now, reason=reason or decision)
+        _notify_decided(
+            [(s.pk, s.employee_id, s.period.code, s.code, s.policy_version_id) for s in chosen], decision, reason
+        )
+    return len(chosen)
 
 
 def _notify_decided(decided: list[tuple], decision: str, reason: str) -> None:
@@ -112,10 +117,35 @@ def rewards_undo(*, suggestion_ids: Iterable[int], user) -> int:
     a payroll run holds them already (paid money is corrected by an adjustment, not by an undo).
     Returns how many changed."""
     ids = sorted({int(pk) for pk in suggestion_ids})
-    return (
-        RewardSuggestion.objects.filter(pk__in=ids, status__in=DECISIONS, period__status=Period.Status.CLOSED)
-        .exclude(payroll_lines__isnull=False)
-        .update(status=RewardSuggestion.Status.PENDING, decided_by=None, decided_at=None, reason="")
+    if not ids:
+        return 0
+    with transaction.atomic():
+        chosen = list(
+            RewardSuggestion.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids, status__in=DECISIONS, period__status=Period.Status.CLOSED)
+            .exclude(payroll_lines__isnull=False)
+            .order_by("pk")
+        )
+        if not chosen:
+            return 0
+        RewardSuggestion.objects.filter(pk__in=[s.pk for s in chosen]).update(
+            status=RewardSuggestion.Status.PENDING, decided_by=None, decided_at=None, reason=""
+        )
+        for suggestion in chosen:
+            suggestion.status, suggestion.decided_by, suggestion.decided_at, suggestion.reason = (
+                RewardSuggestion.Status.PENDING,
+                None,
+                None,
+                "",
+            )
+        _record(chosen, user=user, when=timezone.now(), reason="decision undone")
+    return len(chosen)
+
+
+def _record(suggestions: Sequence[RewardSuggestion], *, user, when: datetime, reason: str) -> None:
+    """The audit rows of decisions just written (one bulk insert)."""
+    RewardSuggestion.history.bulk_history_create(
+        suggestions, update=True, default_user=user, default_change_reason=reason[:100], default_date=when
     )
 
 
@@ -187,6 +217,8 @@ def reward_accept_recomputed(*, suggestion_id: int, user) -> RewardSuggestion:
             suggestion.decided_by = user
             suggestion.decided_at = now
             suggestion.reason = gettext("recomputed to 0.00 when its period was closed again")
+        # The audit row is written below with the whole story of this step.
+        suggestion.skip_history_when_saving = True
         suggestion.save(
             update_fields=[
                 "amount",
@@ -198,6 +230,13 @@ def reward_accept_recomputed(*, suggestion_id: int, user) -> RewardSuggestion:
                 "recomputed_at",
                 "details",
             ]
+        )
+        del suggestion.skip_history_when_saving
+        _record(
+            [suggestion],
+            user=user,
+            when=now,
+            reason=f"recomputed amount accepted: {entry['previous_amount']} → {entry['recomputed_amount']}",
         )
     return suggestion
 

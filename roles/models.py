@@ -1,12 +1,25 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+# An employee number is letters, digits, "-", "_" and "." and does not start with "-": it appears in
+# URLs, file names and spreadsheets (where a leading "=", "+", "-" or "@" would start a formula).
+EMPLOYEE_NO_PATTERN = r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*\Z"
+employee_no_validator = RegexValidator(
+    EMPLOYEE_NO_PATTERN,
+    _('Use letters, digits, "-", "_" and "." only, not starting with "-".'),
+    code="invalid_employee_no",
+)
 
 
 class Role(models.Model):
@@ -55,7 +68,7 @@ class Duty(models.Model):
 
 
 class Employee(models.Model):
-    employee_no = models.CharField(_("employee no."), max_length=32, unique=True)
+    employee_no = models.CharField(_("employee no."), max_length=32, unique=True, validators=[employee_no_validator])
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), blank=True)
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="employees", verbose_name=_("role"))
@@ -68,7 +81,11 @@ class Employee(models.Model):
         verbose_name=_("reports to"),
     )
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Untick for a leaver, and give the end date.")
+    )
+    # A leaver keeps their history; they are not scored for months after this day and cannot log in.
+    end_date = models.DateField(_("end date"), null=True, blank=True, help_text=_("last working day"))
     # Empty means "the policy default in force for the period" (POLICY.md §6).
     quarterly_bonus_base = models.DecimalField(
         _("quarterly bonus base"), max_digits=14, decimal_places=2, null=True, blank=True
@@ -104,5 +121,18 @@ class Employee(models.Model):
             ),
         ]
 
+    # The audit trail: every change of manager, role, bonus base, active or end date, with who and when.
+    history = HistoricalRecords(
+        verbose_name=_("employee change"),
+        verbose_name_plural=_("employee changes"),
+        user_db_constraint=False,
+    )
+
     def __str__(self) -> str:
         return f"{self.employee_no} {self.name}"
+
+    def has_left(self, on: date | None = None) -> bool:
+        """Inactive, or past the end date on ``on`` (default: today)."""
+        if not self.is_active:
+            return True
+        return self.end_date is not None and self.end_date < (on or timezone.localdate())

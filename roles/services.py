@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -11,12 +12,13 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
-from roles.models import Employee, Role
+from roles.models import EMPLOYEE_NO_PATTERN, Employee, Role
 from roles.tree import org_cycles
-from sales_perf.bulk import insert_rows, is_postgres, next_ids
-from sales_perf.tabular import FILE_LEVEL, ErrorList, ImportResult, TableSource, read_table
+from sales_perf.bulk import execute, id_list_sql, insert_rows, is_postgres, next_ids
+from sales_perf.tabular import FILE_LEVEL, LINE_BREAKS, ErrorList, ImportResult, TableSource, read_table
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -42,8 +44,11 @@ EMPLOYEE_IMPORT_FIELDS = (
     "annual_bonus_base",
 )
 EMPLOYEE_BATCH_SIZE = 1000
+EMPLOYEE_PROGRESS_EVERY = 10_000
+HISTORY_BATCH_SIZE = 5000  # employees per INSERT … SELECT into the audit trail
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EMPLOYEE_NO = re.compile(EMPLOYEE_NO_PATTERN)
 _CENT = Decimal("0.01")
 # Employee.*_bonus_base is numeric(14, 2): at most 12 digits before the point.
 _MAX_BONUS_BASE = Decimal(10) ** 12
@@ -62,14 +67,25 @@ class _EmployeeRow:
     annual_bonus_base: Decimal | None
 
 
-def employees_import(*, source: TableSource, filename: str, user: AbstractBaseUser | None = None) -> ImportResult:
+def employees_import(
+    *,
+    source: TableSource,
+    filename: str,
+    user: AbstractBaseUser | None = None,
+    reason: str = "",
+    progress: Callable[[str], None] | None = None,
+) -> ImportResult:
     """Create or update the employees of an employees.csv / .xlsx file; all or nothing.
 
     Every bad row is reported (``ImportFailed``) before anything is written. An employee_no
     already known is updated (name, email, role, reports_to, hire date, bonus bases); its
     ``is_active`` and login are left alone. ``reports_to`` may name an employee further down
-    the file or one already stored; the resulting org chart must have no cycle. ``user``
-    (who imported) is accepted for symmetry with ``metrics_import``; employees keep no author.
+    the file or one already stored; the resulting org chart must have no cycle.
+
+    ``progress`` is called with a short line every ``EMPLOYEE_PROGRESS_EVERY`` rows, when reading
+    is done and before writing. Every created or changed employee gets a row in the audit trail
+    (``Employee.history``) with ``user`` and ``reason`` (which import), written in bulk in the same
+    transaction.
     """
     errors = ErrorList()
     role_ids = dict(Role.objects.values_list("code", "id"))
@@ -98,6 +114,8 @@ def employees_import(*, source: TableSource, filename: str, user: AbstractBaseUs
     row_count = 0
     for line, row in rows:
         row_count += 1
+        if progress is not None and row_count % EMPLOYEE_PROGRESS_EVERY == 0:
+            progress(gettext("%(count)s rows read") % {"count": f"{row_count:,}"})
         employee_no = row["employee_no"]
         if not employee_no:
             errors.add(line, "employee_no", gettext("required"))
@@ -106,6 +124,13 @@ def employees_import(*, source: TableSource, filename: str, user: AbstractBaseUs
                 line,
                 "employee_no",
                 gettext("longer than %(max)s characters (%(value)r)") % {"max": no_max, "value": employee_no},
+            )
+        elif not _EMPLOYEE_NO.match(employee_no):
+            errors.add(
+                line,
+                "employee_no",
+                gettext('use letters, digits, "-", "_" and "." only, not starting with "-" (%(value)r)')
+                % {"value": employee_no},
             )
         elif employee_no in parsed:
             errors.add(
@@ -120,6 +145,8 @@ def employees_import(*, source: TableSource, filename: str, user: AbstractBaseUs
             errors.add(line, "name", gettext("required"))
         elif len(name) > name_max:
             errors.add(line, "name", gettext("longer than %(max)s characters") % {"max": name_max})
+        elif LINE_BREAKS.search(name):
+            errors.add(line, "name", gettext("a tab or line break is not allowed in a name"))
 
         email = row["email"]
         if email:
@@ -152,7 +179,7 @@ def employees_import(*, source: TableSource, filename: str, user: AbstractBaseUs
         quarterly_bonus_base = _parse_bonus_base(row["quarterly_bonus_base"], line, "quarterly_bonus_base", errors)
         annual_bonus_base = _parse_bonus_base(row["annual_bonus_base"], line, "annual_bonus_base", errors)
 
-        if employee_no and len(employee_no) <= no_max and employee_no not in parsed:
+        if employee_no and len(employee_no) <= no_max and _EMPLOYEE_NO.match(employee_no) and employee_no not in parsed:
             parsed[employee_no] = _EmployeeRow(
                 line=line,
                 employee_no=employee_no,
@@ -165,6 +192,8 @@ def employees_import(*, source: TableSource, filename: str, user: AbstractBaseUs
                 annual_bonus_base=annual_bonus_base,
             )
 
+    if progress is not None:
+        progress(gettext("%(count)s rows read, checking reporting lines") % {"count": f"{row_count:,}"})
     # Managers can be anywhere in the file, so they are checked once every row is known.
     for employee in parsed.values():
         if employee.reports_to is not None and employee.reports_to not in parsed and employee.reports_to not in stored:
@@ -175,8 +204,10 @@ def employees_import(*, source: TableSource, filename: str, user: AbstractBaseUs
     _check_cycles(parsed, stored, errors)
     errors.raise_if_any()
 
+    if progress is not None:
+        progress(gettext("%(count)s employees valid, writing") % {"count": f"{len(parsed):,}"})
     with transaction.atomic():
-        result = _employees_write(parsed, stored, row_count)
+        result = _employees_write(parsed, stored, row_count, user, reason or "employees import")
     return replace(result, encoding=rows.encoding)
 
 
@@ -229,19 +260,47 @@ def _check_cycles(parsed: dict[str, _EmployeeRow], stored: dict[str, tuple], err
             )
 
 
-def _employees_write(parsed: dict[str, _EmployeeRow], stored: dict[str, tuple], row_count: int) -> ImportResult:
-    """Create the new employees, update the changed ones, then link every manager."""
+def _employees_write(
+    parsed: dict[str, _EmployeeRow], stored: dict[str, tuple], row_count: int, user, reason: str
+) -> ImportResult:
+    """Create the new employees, update the changed ones, link every manager, and write the audit rows."""
     new = [employee for employee in parsed.values() if employee.employee_no not in stored]
     changed = [
         employee
         for employee in parsed.values()
         if employee.employee_no in stored and _row_values(employee) != _stored_values(stored[employee.employee_no])
     ]
-    if is_postgres():
-        _employees_copy_write(new, changed, stored)
-    else:
-        _employees_orm_write(new, changed, stored)
+    ids = _employees_copy_write(new, changed, stored) if is_postgres() else _employees_orm_write(new, changed, stored)
+    history = _EmployeeHistory(user_id=getattr(user, "pk", None), reason=reason[:100])
+    history.write([ids[e.employee_no] for e in new], "+")
+    history.write([stored[e.employee_no][0] for e in changed], "~")
     return ImportResult(rows=row_count, created=len(new), updated=len(changed))
+
+
+class _EmployeeHistory:
+    """Audit rows for employees an import wrote: their stored state, copied by the database itself."""
+
+    def __init__(self, *, user_id: int | None, reason: str) -> None:
+        self.user_id = user_id
+        self.reason = reason
+        self.now = connection.ops.adapt_datetimefield_value(timezone.now())
+        model = Employee.history.model
+        tracked = [field.column for field in model.tracked_fields]
+        quote = connection.ops.quote_name
+        self.columns = ", ".join(quote(c) for c in tracked)
+        self.history_table = quote(model._meta.db_table)
+        self.table = quote(Employee._meta.db_table)
+
+    def write(self, ids: list[int], kind: str) -> None:
+        for start in range(0, len(ids), HISTORY_BATCH_SIZE):
+            condition, params = id_list_sql("id", ids[start : start + HISTORY_BATCH_SIZE])
+            # Names from model meta; every value is a parameter.
+            execute(
+                f"INSERT INTO {self.history_table} ({self.columns}, history_date, history_change_reason,"  # noqa: S608
+                f" history_type, history_user_id) SELECT {self.columns}, %s, %s, %s, %s"
+                f" FROM {self.table} WHERE {condition}",
+                [self.now, self.reason, kind, self.user_id, *params],
+            )
 
 
 def _row_values(employee: _EmployeeRow) -> tuple:
@@ -275,7 +334,9 @@ _WRITTEN_COLUMNS = (
 )
 
 
-def _employees_copy_write(new: list[_EmployeeRow], changed: list[_EmployeeRow], stored: dict[str, tuple]) -> None:
+def _employees_copy_write(
+    new: list[_EmployeeRow], changed: list[_EmployeeRow], stored: dict[str, tuple]
+) -> dict[str, int]:
     """PostgreSQL: ids for the new people come from the sequence in one query, so every row, its
     manager included, is known before writing; then one COPY of the new employees and, for the
     changed ones, a COPY into a staging table and one ``UPDATE … FROM``. (Django's bulk_update
@@ -319,9 +380,12 @@ def _employees_copy_write(new: list[_EmployeeRow], changed: list[_EmployeeRow], 
             cursor.execute(f"DROP TABLE {staging}")
         # Fresh statistics for the close that usually follows an import.
         cursor.execute(f"ANALYZE {quote(table)}")
+    return ids
 
 
-def _employees_orm_write(new: list[_EmployeeRow], changed: list[_EmployeeRow], stored: dict[str, tuple]) -> None:
+def _employees_orm_write(
+    new: list[_EmployeeRow], changed: list[_EmployeeRow], stored: dict[str, tuple]
+) -> dict[str, int]:
     """SQLite: bulk_create the new employees, then bulk_update the changed ones and every new one
     with a manager (managers may come later in the file, so they are linked once all have ids)."""
     Employee.objects.bulk_create(
@@ -339,6 +403,7 @@ def _employees_orm_write(new: list[_EmployeeRow], changed: list[_EmployeeRow], s
         for e in [*changed, *(e for e in new if e.reports_to)]
     ]
     Employee.objects.bulk_update(updates, fields=EMPLOYEE_IMPORT_FIELDS, batch_size=EMPLOYEE_BATCH_SIZE)
+    return ids
 
 
 def _employee_fields(employee: _EmployeeRow, *, reports_to_id: int | None) -> dict:

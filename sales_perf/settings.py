@@ -7,6 +7,7 @@ project folder and Celery runs tasks in-process.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -45,10 +46,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "axes",
+    "csp",
+    "simple_history",
     "roles",
     "appraisals",
     "rewards",
     "closing",
+    "uploads",
     "notifications",
     "disputes",
     "pages",
@@ -64,6 +69,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy (django-csp), then no-store and Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "sales_perf.middleware.PrivateResponseMiddleware",
+    # Who changed a record through a page or the admin (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Login throttling (django-axes); it must come last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -116,6 +128,13 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Logins: django-axes first (it refuses a locked-out username + address before any password is
+# checked), then Django's own check, which also refuses leavers (roles.backends).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "roles.backends.EmployeeLoginBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -126,10 +145,28 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# A login lasts this many hours (default: a working day).
+# A login lasts this many hours (default: a working day). Changing or resetting a password ends
+# every other session of that user (Django checks the password hash kept in each session).
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_HOURS", 8, minimum=1, maximum=720) * 60 * 60
+# A password reset link works this long.
+PASSWORD_RESET_TIMEOUT = env.int("DJANGO_PASSWORD_RESET_HOURS", 24, minimum=1, maximum=168) * 60 * 60
 
-# Mail (nothing sends any yet): EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... from one URL, printed
+# Login throttling (django-axes): after this many wrong passwords for one username from one
+# address, that pair is locked out for DJANGO_LOGIN_LOCKOUT_MINUTES (the site login and the admin
+# alike). HR or an admin unlocks early in the admin ("Access attempts": delete the row).
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "pages.views.accounts.locked_out"
+# Behind a TLS-terminating proxy every request comes from the proxy's address; with
+# DJANGO_PROXY_COUNT proxies in front, the client's address is read from X-Forwarded-For.
+_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", 0, minimum=0, maximum=5)
+if _PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = _PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Mail (password reset links): EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... from one URL, printed
 # to the console by default; what the URL leaves out keeps Django's default.
 globals().update(env.email_url("EMAIL_URL", "consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", "sales-perf@localhost")
@@ -148,8 +185,9 @@ STATIC_URL = "static/"
 # which fails `check --deploy --fail-level WARNING`.
 STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Uploaded files (dispute attachments): never served as static files, only through a view that
-# checks who is asking.
+# Uploaded files: import files waiting for their Celery job and dispute attachments. Never served
+# as static files: attachments only go through a view that checks who is asking. A worker on
+# another machine needs the same folder (or another storage backend).
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -163,9 +201,21 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Upload size: a metrics file of a large org is big; refuse anything absurd.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_UPLOAD_MAX_MB", 200, minimum=1) * 1024 * 1024
+# Upload size: a metrics file of a large org is big; refuse anything absurd. The limit holds for
+# the uploaded file itself (sales_perf.upload_limits stops reading it past the limit) and for the
+# rest of a request's body.
+SALES_PERF_UPLOAD_MAX_BYTES = env.int("DJANGO_UPLOAD_MAX_MB", 200, minimum=1) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = SALES_PERF_UPLOAD_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "sales_perf.upload_limits.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# An XLSX workbook is a zip: refused before parsing when its parts would unpack to more than this,
+# or to more than SALES_PERF_XLSX_MAX_RATIO times the file's size (a "zip bomb").
+SALES_PERF_XLSX_MAX_UNPACKED_BYTES = env.int("SALES_PERF_XLSX_MAX_UNPACKED_MB", 500, minimum=1) * 1024 * 1024
+SALES_PERF_XLSX_MAX_RATIO = env.int("SALES_PERF_XLSX_MAX_RATIO", 100, minimum=10)
 
 # Product settings.
 SALES_PERF_CURRENCY = env.str("SALES_PERF_CURRENCY", "CNY")
@@ -212,8 +262,38 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp): this origin's own files only, no inline script or style
+# (templates keep code in static/js and styles in static/css; data for scripts goes in json_script
+# blocks). Bootstrap's CSS draws a few icons from data: URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features no page uses (sent by sales_perf.middleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
+
+# The audit trail (django-simple-history): who changed what, when. Indexes on the history tables
+# are chosen per model (a metric import writes a history row per value).
+SIMPLE_HISTORY_DATE_INDEX = False
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LOGGING = {
     "version": 1,
@@ -222,5 +302,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", "INFO")},
     # Task success lines would drown command output when Celery runs in-process.
-    "loggers": {"celery.app.trace": {"level": env.str("CELERY_TRACE_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        "celery.app.trace": {"level": env.str("CELERY_TRACE_LOG_LEVEL", "WARNING")},
+        # django-axes logs every login at INFO; its warnings (a failed login, a lockout) stay.
+        "axes": {"level": "WARNING"},
+    },
 }

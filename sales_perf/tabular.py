@@ -12,8 +12,10 @@ import csv
 import io
 import itertools
 import os
+import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -21,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils.translation import gettext, ngettext
 
 # Keep the first this-many errors of a failed import; the rest are only counted, so a
@@ -38,6 +41,21 @@ ENCODING_SPOOL_IN_MEMORY = 32 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 FILE_LEVEL = 0  # RowError.line for a problem with the whole file rather than one row
+
+# An XLSX is a zip of XML parts. Before openpyxl reads one, its directory is checked: more parts, more
+# unpacked bytes or a higher packing ratio than any real workbook has is a "zip bomb" and refused
+# (SALES_PERF_XLSX_MAX_UNPACKED_MB, SALES_PERF_XLSX_MAX_RATIO). Python's zipfile never unpacks a
+# part past the size its directory declares, so the declared sizes bound what reading can cost.
+XLSX_MAX_PARTS = 10_000
+XLSX_RATIO_FLOOR = 16 * 1024 * 1024  # below this many unpacked bytes the ratio does not matter
+
+# Control characters (Unicode category Cc: C0, DEL, C1) are refused in every cell, NUL always: it
+# breaks PostgreSQL text, and BEL and friends have no business in any field. Tab and line breaks
+# can be part of a quoted CSV value; an import whose field is one line refuses them itself
+# (``LINE_BREAKS``). The fast check is isprintable(), which is also false for a few harmless
+# characters (no-break space, a line break…); the regex then decides.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LINE_BREAKS = re.compile(r"[\t\n\r]")
 
 TableSource = str | os.PathLike | bytes | IO[bytes]
 
@@ -303,7 +321,44 @@ def _csv_rows(stream: IO[bytes], head: bytes, encoding: str = UTF8) -> Generator
         previous_end = reader.line_num
 
 
+def _xlsx_archive_problem(stream: IO[bytes]) -> str | None:
+    """Why an XLSX archive must not be unpacked (a zip bomb), or None; the stream is put back."""
+    start = stream.tell()
+    try:
+        size = stream.seek(0, io.SEEK_END) - start
+        stream.seek(start)
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                parts = archive.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            return gettext("not a readable XLSX workbook (%(error)s)") % {"error": exc}
+        if len(parts) > XLSX_MAX_PARTS:
+            return gettext("an XLSX workbook of %(count)s parts is refused (at most %(limit)s)") % {
+                "count": f"{len(parts):,}",
+                "limit": f"{XLSX_MAX_PARTS:,}",
+            }
+        unpacked = sum(part.file_size for part in parts)
+        limit = settings.SALES_PERF_XLSX_MAX_UNPACKED_BYTES
+        if unpacked > limit:
+            return gettext(
+                "the workbook would unpack to %(size)s MB, more than the %(limit)s MB allowed; "
+                "split it, or save it as CSV"
+            ) % {"size": f"{unpacked / 1048576:,.0f}", "limit": f"{limit / 1048576:,.0f}"}
+        ratio = settings.SALES_PERF_XLSX_MAX_RATIO
+        if unpacked > XLSX_RATIO_FLOOR and unpacked > ratio * max(size, 1):
+            return gettext(
+                "the workbook would unpack to %(times)s times its size (at most %(ratio)s): "
+                "refused as a likely zip bomb"
+            ) % {"times": f"{unpacked // max(size, 1):,}", "ratio": ratio}
+        return None
+    finally:
+        stream.seek(start)
+
+
 def _xlsx_rows(stream: IO[bytes]) -> Generator[tuple[int, list[str]], None, None]:
+    problem = _xlsx_archive_problem(stream)
+    if problem is not None:
+        raise ImportFailed([RowError(FILE_LEVEL, "file", problem)])
     import openpyxl  # imported here: only XLSX uploads pay for it
 
     try:
@@ -365,7 +420,7 @@ def _check_header(
 ) -> tuple[list[str], list[int | None]]:
     """The file's known columns in file order, and for each of ``columns`` its cell index (None: absent)."""
     allowed = {column.lower(): column for column in columns}
-    problems: list[RowError] = []
+    problems = ErrorList()  # capped like row errors: a 10,000-column header lists 1,000 and counts the rest
     header: list[str] = []
     index_of: dict[str, int] = {}
     for index, cell in enumerate(cells):
@@ -374,17 +429,16 @@ def _check_header(
             continue  # an unnamed column (often trailing); a value under it is reported per row
         column = allowed.get(name)
         if column is None:
-            problems.append(RowError(line, cell.strip(), gettext("unknown column")))
+            problems.add(line, _printable(cell.strip())[:100], gettext("unknown column"))
         elif column in index_of:
-            problems.append(RowError(line, column, gettext("duplicate column")))
+            problems.add(line, column, gettext("duplicate column"))
         else:
             index_of[column] = index
             header.append(column)
     for column in columns if required is None else required:
         if column not in index_of:
-            problems.append(RowError(line, column, gettext("missing column")))
-    if problems:
-        raise ImportFailed(problems)
+            problems.add(line, column, gettext("missing column"))
+    problems.raise_if_any()
     return header, [index_of.get(column) for column in columns]
 
 
@@ -430,12 +484,37 @@ def _rows(
                 values = [
                     cells[index].strip() if index is not None and index < len(cells) else "" for index in positions
                 ]
+            if not "".join(values).isprintable():
+                problem = _control_problem(values, columns)
+                if problem is not None:
+                    column, reason = problem
+                    if errors is None:
+                        raise ImportFailed([RowError(line, column, reason)])
+                    errors.add(line, column, reason)
+                    continue
             if any(values):  # Excel often leaves blank rows (",,,") behind
                 yield line, values
     finally:
         raw_rows.close()
         if owned_stream is not None:
             owned_stream.close()
+
+
+def _control_problem(values: list[str], columns: Sequence[str]) -> tuple[str, str] | None:
+    """The first cell holding a control character: its column and the reason, or None."""
+    for column, value in zip(columns, values, strict=True):
+        found = _CONTROL.search(value)
+        if found is not None:
+            return column, gettext("control character U+%(code)04X is not allowed (%(value)s)") % {
+                "code": ord(found.group()),
+                "value": _printable(value)[:60],
+            }
+    return None
+
+
+def _printable(text: str) -> str:
+    """``text`` with each control character shown as its code (safe to put in a report)."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def failure_lines(failed: ImportFailed) -> list[str]:

@@ -405,6 +405,7 @@ _DATA_MIGRATIONS = (
     "roles.migrations.0002_default_roles_and_duties",
     "appraisals.migrations.0002_metric_catalogue",
     "appraisals.migrations.0003_default_policy",
+    "roles.migrations.0004_hr_admin_permissions",
 )
 
 

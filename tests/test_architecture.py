@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("sales_perf", "roles", "notifications", "appraisals", "rewards", "closing", "disputes", "pages", "demo")
+APPS = (
+    "sales_perf",
+    "roles",
+    "notifications",
+    "appraisals",
+    "rewards",
+    "closing",
+    "uploads",
+    "disputes",
+    "pages",
+    "demo",
+)
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -53,6 +64,11 @@ def test_the_import_contracts_are_kept():
         ("roles/tree.py", "import django.db\n", "plain Python"),
         # a service enqueueing its own task
         ("closing/services.py", "import closing.tasks\n", "the caller enqueues"),
+        ("uploads/services.py", "import uploads.tasks\n", "the caller enqueues"),
+        # the uploads and the close are siblings: neither imports the other
+        ("uploads/services.py", "import closing.services\n", "Apps import downward only"),
+        # the import services below never reach up to the uploads
+        ("appraisals/planted.py", "import uploads.models\n", "Apps import downward only"),
     ],
 )
 def test_a_planted_back_edge_breaks_the_build(project_copy, module, planted, broken):

@@ -1,27 +1,12 @@
-"""Forms of the HR console's imports and periods pages: they validate and convert, nothing more."""
+"""Forms of the HR console's periods pages: they validate and convert, nothing more."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Period
 from appraisals.periods import PeriodCodeError, PeriodRef
-
-IMPORT_EXTENSIONS = ("csv", "xlsx")
-IMPORT_ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class ImportForm(forms.Form):
-    """One upload of a POLICY.md §7 file; the import service checks its content."""
-
-    file = forms.FileField(
-        label=_("File (CSV or XLSX)"),
-        validators=[FileExtensionValidator(IMPORT_EXTENSIONS)],
-        widget=forms.ClearableFileInput(attrs={"accept": IMPORT_ACCEPT}),
-        help_text=_("CSV in UTF-8 with a header row, or an XLSX workbook with the same header on its first sheet."),
-    )
 
 
 class PeriodFilterForm(forms.Form):

@@ -1,7 +1,7 @@
-"""HR console: file imports, periods (close, reopen, history, exports) and the close job's progress.
+"""HR console: periods (close, reopen, history, exports) and the close job's progress.
 
 Every view starts with ``require_audience(request.user, HR)``; the services do the work and
-their refusals (``ImportFailed``, ``CloseRefused``) are shown to HR as they are.
+their refusals (``CloseRefused``) are shown to HR as they are.
 """
 
 from __future__ import annotations
@@ -17,49 +17,27 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appraisals.exports import ExportRefused, scorecard_export
-from appraisals.models import Metric, Period, PeriodEvent, Scorecard
+from appraisals.models import Period, PeriodEvent, Scorecard
 from appraisals.periods import PeriodRef
 from appraisals.selectors import NoPolicyError
-from appraisals.services import METRIC_COLUMNS, metrics_import
 from closing import services as closing
 from closing.checklist import close_checklist, close_dry_run
 from closing.models import CloseJob
 from closing.tasks import close_due_enqueue, close_period_enqueue
-from pages.forms.hr_periods import ClosePeriodForm, ImportForm, PeriodFilterForm, ReopenForm
+from pages.forms.hr_periods import ClosePeriodForm, PeriodFilterForm, ReopenForm
 from rewards.models import RewardSuggestion
 from roles.access import HR, require_audience
-from roles.services import EMPLOYEE_COLUMNS, employees_import
 from sales_perf import exports
-from sales_perf.tabular import ImportFailed, ImportResult
 
 logger = logging.getLogger(__name__)
 
 PERIODS_PER_PAGE = 36
 POLL_INTERVAL_MS = 1000  # how often the job page asks for progress
-# The two uploads of the imports page: their service, and the form prefix that tells them apart.
-IMPORTS = {
-    "employees": employees_import,
-    "metrics": metrics_import,
-}
-# What each column of the two files holds (POLICY.md §7), shown beside the upload forms.
-COLUMN_HELP = {
-    "employee_no": gettext_lazy("the employee's number; a number already known updates that employee"),
-    "name": gettext_lazy("full name"),
-    "email": gettext_lazy("may be empty"),
-    "role": gettext_lazy("manager, supervisor or rep"),
-    "reports_to": gettext_lazy("the employee_no of their manager; empty at the top"),
-    "hire_date": gettext_lazy("YYYY-MM-DD; may be empty"),
-    "quarterly_bonus_base": gettext_lazy("money; empty takes the policy default"),
-    "annual_bonus_base": gettext_lazy("money; empty takes the policy default"),
-    "period": gettext_lazy("YYYY-MM for a monthly metric, YYYY-Qn for a quarterly one"),
-    "metric": gettext_lazy("a metric code from the list below"),
-    "value": gettext_lazy("a number within the metric's range"),
-}
 EXPORT_CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -81,55 +59,6 @@ def _back(request, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return default
-
-
-# --- imports -----------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def imports(request):
-    require_audience(request.user, HR)
-    forms = {kind: ImportForm(prefix=kind) for kind in IMPORTS}
-    refused = None  # kind, file name and ImportFailed of a refused file
-    if request.method == "POST":
-        kind = request.POST.get("kind")
-        if kind not in IMPORTS:
-            return HttpResponseBadRequest("unknown import")
-        form = forms[kind] = ImportForm(request.POST, request.FILES, prefix=kind)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                # The upload goes in as a file object: the service streams it row by row.
-                result = IMPORTS[kind](source=upload, filename=upload.name, user=request.user)
-            except ImportFailed as failed:
-                refused = {"kind": kind, "filename": upload.name, "failed": failed}
-            else:
-                messages.success(request, _import_message(upload.name, result))
-                return redirect("hr:imports")
-    return render(
-        request,
-        "hr/imports.html",
-        {
-            "forms": forms,
-            "refused": refused,
-            "employee_columns": [(column, COLUMN_HELP.get(column, "")) for column in EMPLOYEE_COLUMNS],
-            "metric_columns": [(column, COLUMN_HELP.get(column, "")) for column in METRIC_COLUMNS],
-            "metrics": Metric.objects.order_by("order", "code"),
-            "hr_section": "imports",
-        },
-    )
-
-
-def _import_message(filename: str, result: ImportResult) -> str:
-    rows = ngettext("%(count)s row OK", "%(count)s rows OK", result.rows) % {"count": f"{result.rows:,}"}
-    return _("%(file)s: %(rows)s — %(created)s created, %(updated)s updated (read as %(encoding)s)") % {
-        "file": filename,
-        "rows": rows,
-        "created": f"{result.created:,}",
-        "updated": f"{result.updated:,}",
-        "encoding": result.encoding,
-    }
 
 
 # --- periods -----------------------------------------------------------------------------------

@@ -210,6 +210,11 @@ def test_demo_logins_have_the_documented_passwords_and_links():
 
     assert users["admin"].is_superuser and users["admin"].is_staff
     assert users["hr"].is_staff and not users["hr"].is_superuser
+    # The HR group's admin permissions (roles/migrations/0004): employees yes, the policy no.
+    assert users["hr"].has_perms(
+        ["roles.change_employee", "appraisals.change_metricvalue", "axes.delete_accessattempt"]
+    )
+    assert not users["hr"].has_perm("appraisals.change_policyversion")
     assert list(users["hr"].groups.values_list("name", flat=True)) == ["HR"]
     assert not any(users[name].is_staff or users[name].groups.exists() for name in ("manager", "supervisor", "rep"))
 

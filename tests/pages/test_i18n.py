@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 
 from appraisals.models import BandDefinition, KpiDefinition, Period
 from appraisals.selectors import policy_version_for
@@ -108,7 +109,7 @@ def test_language_switcher_turns_an_english_browser_chinese_and_back(rep_client)
 
 def test_login_page_is_translated(client, db):
     page = squashed(client.get("/accounts/login/", **CHINESE))
-    assert '<h1 class="h4 mb-3">登录</h1>' in page
+    assert '<h1 class="h4 mb-3" id="account-title">登录</h1>' in page
     assert "销售绩效" in page
     assert "用户名" in page  # Django's own catalogue labels the form
     assert "Log in" not in page
@@ -124,7 +125,9 @@ def test_imports_page_lists_bad_rows_in_chinese(hr_client):
     upload = SimpleUploadedFile(
         "metrics.csv", b"employee_no,period,metric,value\nNOBODY,2026-01,sales_actual,12\n", content_type="text/csv"
     )
-    response = hr_client.post("/hr/imports/", {"kind": "metrics", "metrics-file": upload}, **CHINESE)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        posted = hr_client.post("/hr/imports/", {"kind": "metrics", "metrics-file": upload}, **CHINESE)
+    response = hr_client.get(posted["Location"], **CHINESE)
     page = squashed(response)
     assert response.status_code == 200
     assert "metrics.csv：1 行有误 — 未导入任何数据。" in page

@@ -58,10 +58,11 @@ def test_login_without_employee_or_hr_is_forbidden():
     assert client_for(user("nobody")).get(ME).status_code == 403
 
 
-def test_inactive_employee_is_forbidden(rep_client, org):
+def test_inactive_employee_is_logged_out(rep_client, org):
     org.r01.is_active = False
     org.r01.save(update_fields=["is_active"])
-    assert rep_client.get(ME).status_code == 403
+    response = rep_client.get(ME)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 def test_me_page_refuses_a_post(rep_client):

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import get_template
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from closing.models import CloseJob
 from rewards.models import RewardSuggestion
 from tests.builders import close_period, hr_user, sales
 from tests.factories import period
+from uploads.tasks import import_job_enqueue
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
@@ -108,6 +110,10 @@ def test_every_page_of_an_area_extends_its_base(area):
 # --- the rendered pages ----------------------------------------------------------------------------
 
 
+def bad_file() -> SimpleUploadedFile:
+    return SimpleUploadedFile("metrics.csv", b"employee_no,period,metric,value\nR01,2026-13,csat,9\n", "text/csv")
+
+
 def _this_month() -> str:
     today = timezone.localdate()
     return PeriodRef.month(today.year, today.month).code
@@ -143,6 +149,8 @@ def site(db, org):
         attempt=1,
         lease_expires_at=timezone.now() + timedelta(seconds=60),
     )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        refused_import = import_job_enqueue(kind="metrics", upload=bad_file(), user=hr)
     draft = policy_version_copy(
         source=PolicyVersion.objects.get(effective_from=date(2000, 1, 1)),
         name="Draft",
@@ -154,6 +162,7 @@ def site(db, org):
         "done_job": CloseJob.objects.get(period__code="2026-01"),
         "running_job": running,
         "draft": draft,
+        "refused_import": refused_import,
     }
 
 
@@ -169,6 +178,8 @@ def _pages(site) -> list[tuple[object, str]]:
         (hr, reverse("team") + "?period=2026-01"),
         (hr, reverse("hr:home")),
         (hr, reverse("hr:imports")),
+        (hr, reverse("hr:import_job", args=[site["refused_import"].pk])),
+        (hr, reverse("hr:history")),
         (hr, reverse("hr:periods")),
         (hr, reverse("hr:period_detail", args=["2026-01"])),
         (hr, reverse("hr:period_detail", args=[_this_month()])),
@@ -197,10 +208,9 @@ def test_rendered_pages_have_no_inline_style_script_or_handler(client, site):
 
 
 def test_pages_showing_form_errors_have_no_inline_style_script_or_handler(client, site):
-    bad_file = SimpleUploadedFile("metrics.csv", b"employee_no,period,metric,value\nR01,2026-13,csat,9\n", "text/csv")
     posts = [  # who, where, what, and a sign that the page shows the errors
         (None, reverse("login"), {"username": "nobody", "password": "wrong"}, "alert-danger"),
-        (site["hr"], reverse("hr:imports"), {"kind": "metrics", "metrics-file": bad_file}, "import-errors-title"),
+        (site["hr"], reverse("hr:imports"), {"kind": "metrics"}, "invalid-feedback"),
         (site["hr"], reverse("hr:period_reopen", args=["2026-01"]), {"reason": ""}, "invalid-feedback"),
         (site["hr"], reverse("hr:policy_edit", args=[site["draft"].pk]), {"save": "1"}, "invalid-feedback"),
     ]

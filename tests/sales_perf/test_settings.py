@@ -243,6 +243,17 @@ print(json.dumps({
     "EMAIL_USE_SSL": settings.EMAIL_USE_SSL,
     "DEFAULT_FROM_EMAIL": settings.DEFAULT_FROM_EMAIL,
     "SESSION_COOKIE_AGE": settings.SESSION_COOKIE_AGE,
+    "PASSWORD_RESET_TIMEOUT": settings.PASSWORD_RESET_TIMEOUT,
+    "AXES_FAILURE_LIMIT": settings.AXES_FAILURE_LIMIT,
+    "AXES_COOLOFF_MINUTES": settings.AXES_COOLOFF_TIME.total_seconds() / 60,
+    "AXES_IPWARE_PROXY_COUNT": getattr(settings, "AXES_IPWARE_PROXY_COUNT", None),
+    "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    "SALES_PERF_UPLOAD_MAX_BYTES": settings.SALES_PERF_UPLOAD_MAX_BYTES,
+    "SALES_PERF_XLSX_MAX_UNPACKED_BYTES": settings.SALES_PERF_XLSX_MAX_UNPACKED_BYTES,
+    "SALES_PERF_XLSX_MAX_RATIO": settings.SALES_PERF_XLSX_MAX_RATIO,
+    "CSP": settings.CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "MIDDLEWARE": settings.MIDDLEWARE,
+    "AUTHENTICATION_BACKENDS": settings.AUTHENTICATION_BACKENDS,
 }))
 """
 
@@ -304,6 +315,50 @@ def test_defaults_of_the_other_variables() -> None:
     assert loaded["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
     assert loaded["DEFAULT_FROM_EMAIL"] == "sales-perf@localhost"
     assert loaded["SESSION_COOKIE_AGE"] == 8 * 60 * 60
+    assert loaded["PASSWORD_RESET_TIMEOUT"] == 24 * 60 * 60
+    assert loaded["AXES_FAILURE_LIMIT"] == 5
+    assert loaded["AXES_COOLOFF_MINUTES"] == 15
+    assert loaded["AXES_IPWARE_PROXY_COUNT"] is None
+    assert Path(loaded["MEDIA_ROOT"]) == PROJECT_ROOT / "media"
+    assert loaded["SALES_PERF_UPLOAD_MAX_BYTES"] == 200 * 1024 * 1024
+    assert loaded["SALES_PERF_XLSX_MAX_UNPACKED_BYTES"] == 500 * 1024 * 1024
+    assert loaded["SALES_PERF_XLSX_MAX_RATIO"] == 100
+
+
+def test_security_middleware_and_backends_are_in_place() -> None:
+    loaded = load_settings()
+
+    assert loaded["MIDDLEWARE"][-1] == "axes.middleware.AxesMiddleware"
+    assert "csp.middleware.CSPMiddleware" in loaded["MIDDLEWARE"]
+    assert "sales_perf.middleware.PrivateResponseMiddleware" in loaded["MIDDLEWARE"]
+    assert loaded["AUTHENTICATION_BACKENDS"] == [
+        "axes.backends.AxesStandaloneBackend",
+        "roles.backends.EmployeeLoginBackend",
+    ]
+    assert all("'unsafe-inline'" not in sources for sources in loaded["CSP"].values())
+    assert loaded["CSP"]["script-src"] == ["'self'"] and loaded["CSP"]["frame-ancestors"] == ["'none'"]
+
+
+def test_security_variables_reach_the_settings() -> None:
+    loaded = load_settings(
+        DJANGO_LOGIN_FAILURE_LIMIT="10",
+        DJANGO_LOGIN_LOCKOUT_MINUTES="60",
+        DJANGO_PASSWORD_RESET_HOURS="2",
+        DJANGO_PROXY_COUNT="1",
+        DJANGO_MEDIA_ROOT="/srv/uploads",
+        DJANGO_UPLOAD_MAX_MB="50",
+        SALES_PERF_XLSX_MAX_UNPACKED_MB="300",
+        SALES_PERF_XLSX_MAX_RATIO="50",
+    )
+
+    assert loaded["AXES_FAILURE_LIMIT"] == 10
+    assert loaded["AXES_COOLOFF_MINUTES"] == 60
+    assert loaded["PASSWORD_RESET_TIMEOUT"] == 2 * 60 * 60
+    assert loaded["AXES_IPWARE_PROXY_COUNT"] == 1
+    assert loaded["MEDIA_ROOT"] == "/srv/uploads"
+    assert loaded["SALES_PERF_UPLOAD_MAX_BYTES"] == 50 * 1024 * 1024
+    assert loaded["SALES_PERF_XLSX_MAX_UNPACKED_BYTES"] == 300 * 1024 * 1024
+    assert loaded["SALES_PERF_XLSX_MAX_RATIO"] == 50
 
 
 @pytest.mark.parametrize("hours", [1, 24, 720])
@@ -448,6 +503,13 @@ POSTGRES = {"DATABASE_URL": "postgres://sales@db.internal:5432/sales_perf"}
         ({"EMAIL_URL": "pigeon://loft"}, "EMAIL_URL must start with smtp://"),
         ({"EMAIL_URL": "smtp://mail.example.com:port"}, "EMAIL_URL could not be parsed"),
         ({"EMAIL_URL": "smtp://mail.example.com?email_use_tls=False"}, "EMAIL_URL takes no ?options"),
+        ({"DJANGO_LOGIN_FAILURE_LIMIT": "0"}, "DJANGO_LOGIN_FAILURE_LIMIT=0 is below the minimum 1"),
+        ({"DJANGO_LOGIN_FAILURE_LIMIT": "five"}, "DJANGO_LOGIN_FAILURE_LIMIT='five' is not an integer"),
+        ({"DJANGO_LOGIN_LOCKOUT_MINUTES": "0"}, "DJANGO_LOGIN_LOCKOUT_MINUTES=0 is below the minimum 1"),
+        ({"DJANGO_PASSWORD_RESET_HOURS": "169"}, "DJANGO_PASSWORD_RESET_HOURS=169 is above the maximum 168"),
+        ({"DJANGO_PROXY_COUNT": "6"}, "DJANGO_PROXY_COUNT=6 is above the maximum 5"),
+        ({"SALES_PERF_XLSX_MAX_UNPACKED_MB": "0"}, "SALES_PERF_XLSX_MAX_UNPACKED_MB=0 is below the minimum 1"),
+        ({"SALES_PERF_XLSX_MAX_RATIO": "5"}, "SALES_PERF_XLSX_MAX_RATIO=5 is below the minimum 10"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(env: dict[str, str], message: str) -> None:

@@ -28,7 +28,12 @@ class Command(BaseCommand):
         progress = self.stderr.write if verbosity >= 1 else None
         with handle:
             try:
-                result = metrics_import(source=handle, filename=path.name, progress=progress)
+                result = metrics_import(
+                    source=handle,
+                    filename=path.name,
+                    progress=progress,
+                    reason=f"import_metrics command ({path.name})"[:100],
+                )
             except ImportFailed as failed:
                 for line in failure_lines(failed):
                     self.stderr.write(line)

@@ -11,12 +11,15 @@ from sales_perf.tabular import ImportFailed, failure_lines
 
 
 class Command(BaseCommand):
-    help = "Create or update employees from an employees.csv or .xlsx file; a file with any bad row imports nothing."
+    help = (
+        "Create or update employees from an employees.csv or .xlsx file; a file with any bad row imports nothing. "
+        "Progress goes to stderr."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="employees.csv or .xlsx")
 
-    def handle(self, *args, file: str, **options) -> None:
+    def handle(self, *args, file: str, verbosity: int = 1, **options) -> None:
         path = Path(file)
         try:
             handle = path.open("rb")
@@ -24,7 +27,12 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: cannot be read ({exc.strerror})") from None
         with handle:
             try:
-                result = employees_import(source=handle, filename=path.name)
+                result = employees_import(
+                    source=handle,
+                    filename=path.name,
+                    progress=self.stderr.write if verbosity >= 1 else None,
+                    reason=f"import_employees command ({path.name})"[:100],
+                )
             except ImportFailed as failed:
                 for line in failure_lines(failed):
                     self.stderr.write(line)
