@@ -696,14 +696,20 @@ def rewards_for(
     order of the policy's reward table. Commission depends on sales alone (POLICY.md §6), so it
     is made even without a scorecard; every other reward needs one."""
     with localcontext(_ENGINE_CONTEXT):
-        results = []
-        for rule in policy.rewards_for(employee.role, period.kind):
-            if scorecard is None and rule.kind != RewardKind.COMMISSION:
-                continue
-            result = _REWARD_RULES[rule.kind](rule, period, employee, scorecard)
-            if result is not None:
-                results.append(result)
-        return results
+        return _rewards_for(policy, period, employee, scorecard)
+
+
+def _rewards_for(
+    policy: Policy, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult | None
+) -> list[RewardResult]:
+    results = []
+    for rule in policy.rewards_for(employee.role, period.kind):
+        if scorecard is None and rule.kind != RewardKind.COMMISSION:
+            continue
+        result = _REWARD_RULES[rule.kind](rule, period, employee, scorecard)
+        if result is not None:
+            results.append(result)
+    return results
 
 
 @dataclass(frozen=True, slots=True)
@@ -750,23 +756,34 @@ def _commission(
         target = targets.get(month)
         amount, slices = commission_amount(rule, actual, target)
         total += amount
-        months.append(
-            {
-                "month": month,
-                "actual": _text(actual),
-                "target": "" if target is None else _text(target),
-                "slices": [[_text(part.portion), _text(part.rate)] for part in slices],
-                "amount": _text(amount),
-            }
-        )
+        months.append((month, actual, target, amount, slices))
     if total <= 0:
         return None
-    details = {
-        "months": _span(period.months),
-        rule.actual_metric: _text(sum((actuals.get(m, ZERO) for m in period.months), ZERO)),
-        rule.target_metric: _text(sum((targets.get(m, ZERO) for m in period.months), ZERO)),
-        "by_month": months,
-    }
+    details: dict[str, object]
+    if len(months) == 1:  # a month: its figures and the slices paid at each rate
+        _month, actual, target, _amount, slices = months[0]
+        details = {
+            "months": period.code if period.kind == MONTH else months[0][0],
+            rule.actual_metric: _text(actual),
+            rule.target_metric: "" if target is None else _text(target),
+            "slices": [[_text(part.portion), _text(part.rate)] for part in slices],
+        }
+    else:
+        details = {
+            "months": _span(period.months),
+            rule.actual_metric: _text(sum((actuals.get(m, ZERO) for m in period.months), ZERO)),
+            rule.target_metric: _text(sum((targets.get(m, ZERO) for m in period.months), ZERO)),
+            "by_month": [
+                {
+                    "month": month,
+                    "actual": _text(actual),
+                    "target": "" if target is None else _text(target),
+                    "slices": [[_text(part.portion), _text(part.rate)] for part in slices],
+                    "amount": _text(amount),
+                }
+                for month, actual, target, amount, slices in months
+            ],
+        }
     return RewardResult(employee.key, rule.code, total, details)
 
 
@@ -855,20 +872,18 @@ def score_employees(
     scorecards: dict[int, ScorecardResult] = {}
     rewards: list[RewardResult] = []
     no_data: list[int] = []
-    for employee in employees:
-        scorecard = score_employee(
-            policy=policy,
-            period=period,
-            employee=employee,
-            unit=units[employee.key],
-            team_composites=team_composites.get(employee.key, ()),
-            team_hits=team_hits.get(employee.key),
-        )
-        if scorecard is None:
-            no_data.append(employee.key)
-        else:
-            scorecards[employee.key] = scorecard
-        rewards.extend(rewards_for(policy=policy, period=period, employee=employee, scorecard=scorecard))
+    no_hits: Mapping[str, TargetHits] = {}
+    with localcontext(_ENGINE_CONTEXT):  # once for the whole loop: entering it per employee costs
+        for employee in employees:
+            key = employee.key
+            scorecard = _score_employee(
+                policy, period, employee, units[key], team_composites.get(key, ()), team_hits.get(key) or no_hits
+            )
+            if scorecard is None:
+                no_data.append(key)
+            else:
+                scorecards[key] = scorecard
+            rewards.extend(_rewards_for(policy, period, employee, scorecard))
     return PeriodResult(scorecards=scorecards, rewards=rewards, no_data=no_data)
 
 
