@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 
 from appraisals.models import Period, RewardRule, Scorecard
 from appraisals.periods import PeriodRef
@@ -94,6 +94,53 @@ def _suggestion_order(year: int) -> list[str]:
 def bonus_list_is_provisional(year: int) -> bool:
     """Whether the year is not closed yet, so its list can still change (1 query)."""
     return not Period.objects.filter(year=year, kind="year", status=Period.Status.CLOSED).exists()
+
+
+@dataclass
+class BonusTotals:
+    """Money of the bonus list summed over a group of its rows (a role, or everyone)."""
+
+    role: str = ""
+    people: int = 0
+    commission: Decimal = ZERO
+    quarterly_bonus: Decimal = ZERO
+    year_end_bonus: Decimal = ZERO
+    cash_total: Decimal = ZERO
+
+
+def _counted_rewards(rewards: QuerySet, *, approved_only: bool) -> QuerySet:
+    """The cash rewards a bonus list adds up: not rejected, or with ``approved_only`` approved."""
+    rewards = rewards.filter(amount__isnull=False)
+    if approved_only:
+        return rewards.filter(status=RewardSuggestion.Status.APPROVED)
+    return rewards.exclude(status=RewardSuggestion.Status.REJECTED)
+
+
+def bonus_list_people(year: int) -> QuerySet:
+    """The employees on the year's bonus list (a scorecard or a reward in a closed period of the
+    year), ordered by employee_no like the list: a page of it is a page of the list."""
+    periods = Period.objects.filter(year=year, status=Period.Status.CLOSED)
+    cards = Scorecard.objects.filter(employee_id=OuterRef("pk"), period__in=periods)
+    rewards = RewardSuggestion.objects.filter(employee_id=OuterRef("pk"), period__in=periods)
+    return Employee.objects.filter(Exists(cards) | Exists(rewards)).order_by("employee_no")
+
+
+def bonus_list_totals(*, year: int, approved_only: bool = False) -> dict[str, BonusTotals]:
+    """The bonus list's money and headcount per role code, as the sum of its rows would give, in two
+    aggregate queries whatever the headcount (the HR page shows them above one page of rows)."""
+    totals: dict[str, BonusTotals] = defaultdict(BonusTotals)
+    for role, n in bonus_list_people(year).order_by().values_list("role__code").annotate(n=Count("id")):
+        totals[role].people = n
+    periods = Period.objects.filter(year=year, status=Period.Status.CLOSED)
+    counted = _counted_rewards(RewardSuggestion.objects.filter(period__in=periods), approved_only=approved_only)
+    for role, code, total in counted.values_list("employee__role__code", "code").annotate(total=Sum("amount")):
+        line = totals[role]
+        column = CASH_COLUMNS.get(code)
+        if column:
+            attribute = column.removesuffix("_total")
+            setattr(line, attribute, getattr(line, attribute) + total)
+        line.cash_total += total
+    return dict(totals)
 
 
 def bonus_list(*, year: int, employee_ids: Iterable[int] | None = None, approved_only: bool = False) -> list[BonusRow]:

@@ -7,7 +7,7 @@ Only closed periods' rewards are listed: a closing period holds partial results.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.contrib import messages
@@ -39,7 +39,15 @@ from appraisals.selectors import NoPolicyError, policy_version_for
 from closing.services import close_problems
 from pages.forms.hr_rewards import DownloadForm, PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
 from rewards.models import PayrollLine, RewardSuggestion
-from rewards.selectors import BONUS_LIST_COLUMNS, BonusRow, bonus_list, bonus_list_is_provisional
+from rewards.selectors import (
+    BONUS_LIST_COLUMNS,
+    BonusRow,
+    BonusTotals,
+    bonus_list,
+    bonus_list_is_provisional,
+    bonus_list_people,
+    bonus_list_totals,
+)
 from rewards.services import (
     DecisionRefused,
     reward_accept_recomputed,
@@ -344,23 +352,6 @@ def reward_accept_recomputed_view(request, pk: int):
 
 
 @dataclass
-class RoleTotals:
-    role: str
-    people: int = 0
-    commission: Decimal = Decimal("0.00")
-    quarterly_bonus: Decimal = Decimal("0.00")
-    year_end_bonus: Decimal = Decimal("0.00")
-    cash_total: Decimal = Decimal("0.00")
-
-    def add(self, row: BonusRow) -> None:
-        self.people += 1
-        self.commission += row.totals["commission_total"]
-        self.quarterly_bonus += row.totals["quarterly_bonus_total"]
-        self.year_end_bonus += row.totals["year_end_bonus"]
-        self.cash_total += row.cash_total
-
-
-@dataclass
 class BonusLine:
     row: BonusRow
     role: str
@@ -396,14 +387,20 @@ def bonus_list_page(request, year: int):
     require_audience(request.user, HR)
     _check_year(year)
     approved_only = request.GET.get("approved") == "on"
-    rows = bonus_list(year=year, approved_only=approved_only)
     roles = {role.code: role for role in Role.objects.all()}
-    by_role = {code: RoleTotals(role=role.name) for code, role in roles.items()}
-    overall = RoleTotals(role=_("All"))
-    for row in rows:
-        by_role.setdefault(row.role, RoleTotals(role=row.role)).add(row)
-        overall.add(row)
-    page = Paginator(rows, BONUS_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    # Totals by aggregate queries, rows for one page only: the page costs the same at any headcount.
+    totals = bonus_list_totals(year=year, approved_only=approved_only)
+    role_totals = [
+        replace(totals[code], role=role.name) for code, role in roles.items() if code in totals and totals[code].people
+    ]
+    overall = BonusTotals(role=_("All"))
+    for line in totals.values():
+        for attribute in ("people", "commission", "quarterly_bonus", "year_end_bonus", "cash_total"):
+            setattr(overall, attribute, getattr(overall, attribute) + getattr(line, attribute))
+    page = Paginator(bonus_list_people(year).values_list("id", flat=True), BONUS_ROWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = bonus_list(year=year, employee_ids=list(page), approved_only=approved_only)
     labels = _suggestion_labels(year)
     statuses = _approval_labels()
     lines = [
@@ -413,7 +410,7 @@ def bonus_list_page(request, year: int):
             suggestions=[labels.get(code, code) for code in row.suggestions],
             status=statuses.get(row.approval_status, row.approval_status),
         )
-        for row in page
+        for row in rows
     ]
     this_year = timezone.localdate().year
     years = sorted(set(Period.objects.values_list("year", flat=True).distinct()) | {year, this_year}, reverse=True)
@@ -426,7 +423,7 @@ def bonus_list_page(request, year: int):
             years=years,
             page=page,
             lines=lines,
-            role_totals=[totals for totals in by_role.values() if totals.people],
+            role_totals=role_totals,
             overall=overall,
             # The list leaves a period that is being closed out until it is done: say so.
             closing=list(Period.objects.filter(year=year, status=Period.Status.CLOSING).values_list("code", flat=True)),

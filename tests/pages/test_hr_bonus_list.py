@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from appraisals.models import Period
 from rewards.models import RewardSuggestion
-from rewards.selectors import BONUS_LIST_COLUMNS, bonus_list
+from rewards.selectors import BONUS_LIST_COLUMNS, bonus_list, bonus_list_totals
 from tests.builders import Org, default_policy_version, org_from, period, reward, scorecard
 from tests.factories import EmployeeFactory
 
@@ -213,3 +213,27 @@ def test_xlsx_download_opens_with_the_same_table(hr_client):
 def test_an_unknown_download_format_is_a_bad_request(hr_client):
     response = hr_client.get(reverse("hr:bonus_list_download", args=[2026]), {"format": "pdf"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("approved_only", [False, True])
+def test_aggregate_totals_equal_the_sum_of_the_rows(approved_only):
+    small_year()
+    for rep in EmployeeFactory.create_batch(3):
+        reward(rep, period="2026-03", code="commission", amount="10.10", status=APPROVED)
+        reward(rep, period="2026-Q1", code="quarterly_bonus", amount="5.05")
+
+    totals = bonus_list_totals(year=2026, approved_only=approved_only)
+
+    summed: dict[str, list] = {}
+    for row in bonus_list(year=2026, approved_only=approved_only):
+        line = summed.setdefault(row.role, [0, Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00")])
+        line[0] += 1
+        line[1] += row.totals["commission_total"]
+        line[2] += row.totals["quarterly_bonus_total"]
+        line[3] += row.totals["year_end_bonus"]
+        line[4] += row.cash_total
+    shown = {
+        role: [t.people, t.commission, t.quarterly_bonus, t.year_end_bonus, t.cash_total] for role, t in totals.items()
+    }
+    assert shown == summed
+    assert sum(t.people for t in totals.values()) == 7
