@@ -17,7 +17,7 @@ from appraisals import scoring
 from appraisals.models import KpiScore, Metric, MetricValue, Period, Scorecard
 from appraisals.periods import MONTH, QUARTER, PeriodCodeError, PeriodRef
 from roles.models import Employee
-from sales_perf.bulk import copy_from, execute, insert_rows, next_ids
+from sales_perf.bulk import copy_from, copy_json, copy_number, copy_text, execute, insert_rows, next_ids
 from sales_perf.tabular import (
     FILE_LEVEL,
     ErrorList,
@@ -618,6 +618,24 @@ SCORECARD_COLUMNS = (
 KPI_SCORE_COLUMNS = ("scorecard_id", "code", "weight", "target", "value", "score", "inputs")
 
 
+def _scorecard_copy_line(row: Sequence) -> str:
+    """A row of SCORECARD_COLUMNS as a COPY line, formatted by column (see ``insert_rows``)."""
+    pk, employee, period, version, role, reports_to, composite, band, missing, development, created = row
+    return (
+        f"{pk}\t{employee}\t{period}\t{version}\t{copy_text(role)}\t{copy_text(reports_to)}\t"
+        f"{copy_number(composite)}\t{copy_text(band)}\t{copy_text(missing)}\t{copy_text(development)}\t{created}\n"
+    )
+
+
+def _kpi_score_copy_line(row: Sequence) -> str:
+    """A row of KPI_SCORE_COLUMNS as a COPY line, formatted by column (see ``insert_rows``)."""
+    scorecard, code, weight, target, value, score, inputs = row
+    return (
+        f"{scorecard}\t{copy_text(code)}\t{weight}\t{target}\t{copy_number(value)}\t{copy_number(score)}\t"
+        f"{copy_json(inputs)}\n"
+    )
+
+
 def scorecards_write(
     *,
     period_id: int,
@@ -649,6 +667,7 @@ def scorecards_write(
             )
             for pk, result in zip(ids, results, strict=True)
         ],
+        copy_line=_scorecard_copy_line,
     )
     insert_rows(
         KpiScore,
@@ -658,6 +677,7 @@ def scorecards_write(
             for pk, result in zip(ids, results, strict=True)
             for kpi in result.kpis
         ),
+        copy_line=_kpi_score_copy_line,
     )
     return len(results)
 

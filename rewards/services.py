@@ -22,7 +22,7 @@ from appraisals.scoring import RewardResult
 from notifications.models import Kind
 from notifications.services import notify_employees
 from rewards.models import PayrollAdjustment, PayrollLine, RewardSuggestion
-from sales_perf.bulk import execute, insert_rows
+from sales_perf.bulk import copy_json, copy_number, copy_text, execute, insert_rows
 
 DECISIONS = (RewardSuggestion.Status.APPROVED, RewardSuggestion.Status.REJECTED)
 
@@ -262,6 +262,15 @@ SUGGESTION_COLUMNS = (
 )
 
 
+def _suggestion_copy_line(row: Sequence) -> str:
+    """A row of SUGGESTION_COLUMNS as a COPY line, formatted by column (see ``insert_rows``)."""
+    employee, period, code, amount, details, version, status, reason, created = row
+    return (
+        f"{employee}\t{period}\t{copy_text(code)}\t{copy_number(amount)}\t{copy_json(details)}\t{version}\t"
+        f"{copy_text(status)}\t{copy_text(reason)}\t{created}\n"
+    )
+
+
 def suggestions_write(
     *,
     period_id: int,
@@ -309,6 +318,7 @@ def suggestions_write(
             (r.key, period_id, r.code, r.amount, dict(r.details), version_id, RewardSuggestion.Status.PENDING, "", now)
             for r in fresh
         ),
+        copy_line=_suggestion_copy_line,
     )
     return len(fresh)
 
