@@ -10,6 +10,7 @@ Each close runs in a fresh subprocess (in-process Celery), so its peak memory is
 
 from __future__ import annotations
 
+import cProfile
 import io
 import json
 import resource
@@ -46,13 +47,28 @@ class Command(BaseCommand):
             help="close through N real Celery worker processes (needs CELERY_BROKER_URL); default: in-process",
         )
         parser.add_argument("--measure", help="(internal) close this period in this process and print JSON")
+        parser.add_argument(
+            "--profile",
+            metavar="FOLDER",
+            help="write a cProfile of each close (in-process) to FOLDER/<period>.prof",
+        )
 
     def handle(
-        self, *args, employees: int, year: int, seed: int, rebuild: bool, workers: int, measure: str | None, **options
+        self,
+        *args,
+        employees: int,
+        year: int,
+        seed: int,
+        rebuild: bool,
+        workers: int,
+        measure: str | None,
+        profile: str | None,
+        **options,
     ):
         if measure:
-            self._measure(measure)
+            self._measure(measure, profile=profile)
             return
+        self.profile = profile
         self.worker = None
         if workers:
             if not settings.CELERY_BROKER_URL.startswith("redis"):
@@ -161,7 +177,8 @@ class Command(BaseCommand):
     def _run(self, code: str) -> dict:
         self.stderr.write(f"closing {code} …")
         completed = subprocess.run(
-            [sys.executable, "manage.py", "bench_close", "--measure", code],
+            [sys.executable, "manage.py", "bench_close", "--measure", code]
+            + (["--profile", self.profile] if self.profile else []),
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -171,7 +188,7 @@ class Command(BaseCommand):
             raise CommandError(f"close of {code} failed:\n{completed.stderr[-3000:]}")
         return json.loads(completed.stdout.strip().splitlines()[-1])
 
-    def _measure(self, code: str) -> None:
+    def _measure(self, code: str, *, profile: str | None = None) -> None:
         from closing.models import CloseJob
         from closing.services import close_job_wait
         from closing.tasks import close_period_enqueue
@@ -183,10 +200,17 @@ class Command(BaseCommand):
             queries += 1
             return execute(sql, params, many, context)
 
+        profiler = cProfile.Profile() if profile else None
         with connection.execute_wrapper(count):
             started = time.perf_counter()
+            if profiler:
+                profiler.enable()
             job = close_job_wait(job=close_period_enqueue(code=code), timeout=3600, poll=0.1)
             seconds = time.perf_counter() - started
+        if profiler:
+            profiler.disable()
+            Path(profile).mkdir(parents=True, exist_ok=True)
+            profiler.dump_stats(Path(profile) / f"{code}.prof")
         if job.status == CloseJob.Status.FAILED:
             raise CommandError(job.message)
         period = Period.objects.get(code=code)
