@@ -1,8 +1,8 @@
 """Reads behind the HR History page (/hr/history/): the audit trail of pay-relevant data, newest first.
 
-One list from five sources, each kept by its own model: employee changes, metric value changes
-(old → new), policy version changes, reward decisions (django-simple-history's tables) and period
-events (the close's own log). Each source is filtered (by employee, by period) and ordered newest
+One list from six sources, each kept by its own model: employee changes, metric value changes
+(old → new), policy version changes, reward decisions and their undoing (django-simple-history's
+tables), period events (the close's own log) and the steps of disputes. Each source is filtered (by employee, by period) and ordered newest
 first in the database; a page merges the first rows of each, so a page costs one query per source
 and a count, however long the history.
 
@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import MetricValue, Period, PeriodEvent, PolicyVersion
+from disputes.models import DisputeEvent
 from rewards.models import RewardSuggestion
 from roles.models import Employee, Role
 
@@ -33,12 +34,14 @@ METRIC = "metric"
 POLICY = "policy"
 REWARD = "reward"
 PERIOD = "period"
+DISPUTE = "dispute"
 KINDS = {
     EMPLOYEE: _("Employee"),
     METRIC: _("Metric value"),
     POLICY: _("Policy"),
     REWARD: _("Reward decision"),
     PERIOD: _("Period"),
+    DISPUTE: _("Dispute"),
 }
 EMPTY = "—"
 # The employee fields a change lists, in this order.
@@ -173,6 +176,7 @@ def history(filters: HistoryFilter) -> History:
         POLICY: _policy_source,
         REWARD: _reward_source,
         PERIOD: _period_source,
+        DISPUTE: _dispute_source,
     }
     kinds = [filters.kind] if filters.kind in builders else list(builders)
     sources = [builders[kind](filters) for kind in kinds]
@@ -363,11 +367,49 @@ def _reward_entries(rows: list) -> list[Entry]:
                 kind=REWARD,
                 action=str(statuses.get(row.status, row.status)),
                 subject=f"{employee_no} {period_code} {row.code}",
-                change=f"{gettext('amount')}: {_text(row.amount)}",
+                change=_reward_change(row),
                 by=names.user(row.history_user_id),
                 via=row.history_change_reason or "",
                 employee_no=employee_no,
                 period_code=period_code,
+            )
+        )
+    return entries
+
+
+def _reward_change(row) -> str:
+    """The amount, and the reason HR gave with a rejection (which the employee sees too)."""
+    change = f"{gettext('amount')}: {_text(row.amount)}"
+    if row.reason:
+        change += f"; {gettext('reason')}: {row.reason}"
+    return change
+
+
+def _dispute_source(filters: HistoryFilter) -> Source:
+    rows = DisputeEvent.objects.select_related("dispute__employee", "dispute__period", "actor").order_by("-at", "-id")
+    if filters.employee is not None:
+        rows = rows.filter(dispute__employee=filters.employee)
+    if filters.period is not None:
+        rows = rows.filter(dispute__period=filters.period)
+    return Source(rows, _dispute_entries)
+
+
+def _dispute_entries(rows: list) -> list[Entry]:
+    entries = []
+    for row in rows:
+        dispute = row.dispute
+        about = dispute.kpi_code or dispute.reward_code or dispute.get_subject_display()
+        entries.append(
+            Entry(
+                at=row.at,
+                kind=DISPUTE,
+                action=row.get_action_display(),
+                subject=f"#{dispute.pk} {dispute.employee.employee_no} {dispute.period.code} {about}",
+                change=row.note or EMPTY,
+                by=row.actor.get_username() if row.actor else EMPTY,
+                via="",
+                employee_no=dispute.employee.employee_no,
+                period_code=dispute.period.code,
             )
         )
     return entries

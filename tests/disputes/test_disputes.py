@@ -189,3 +189,22 @@ def test_an_invalid_corrected_value_is_refused_and_the_period_stays_closed(janua
             corrections=[Correction("csat", "2026-01", Decimal("9"))],  # ratings run from 1 to 5
         )
     assert Period.objects.get(code="2026-01").status == Period.Status.CLOSED
+
+
+def test_every_step_of_a_dispute_and_a_rejection_reason_are_on_the_history_page(january):
+    hr = hr_user()
+    with time_machine.travel(CLOSED_AT + timedelta(days=2)):
+        dispute = file(january)
+        dispute_reject(dispute_id=dispute.pk, user=hr, resolution="The January file shows 120,000.")
+        commission = RewardSuggestion.objects.get(employee=january.r1, period__code="2026-01", code="commission")
+        rewards_decide(suggestion_ids=[commission.pk], decision="rejected", user=hr, reason="Figures under review")
+
+    no = january.r1.employee_no
+    page = client_for(hr).get("/hr/history/", {"employee": no}).content.decode()
+
+    assert f"#{dispute.pk} {no} 2026-01 R1" in page
+    assert page.count(f"#{dispute.pk} {no}") == 2  # filed, then rejected
+    assert "The January file shows 120,000." in page
+    assert "reason: Figures under review" in page
+    only_disputes = client_for(hr).get("/hr/history/", {"kind": "dispute"}).content.decode()
+    assert "sales_actual" not in only_disputes and f"#{dispute.pk} {no}" in only_disputes
