@@ -525,8 +525,14 @@ class Scorecard(models.Model):
 class KpiScore(models.Model):
     """One KPI of a scorecard, with the raw figures its value was computed from."""
 
-    # Indexed through the unique (scorecard, code).
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="kpi_scores", db_index=False)
+    # Indexed through the unique (scorecard, code). No database foreign key: a close writes several
+    # KPI rows per scorecard (400,000 for a 100,000-person month), and PostgreSQL checked each at
+    # commit (a few seconds of every close). The one writer, scorecards_write, inserts them with the
+    # ids of the scorecards it has just inserted in the same transaction; scorecards_discard deletes
+    # both, and ORM deletes apply CASCADE themselves.
+    scorecard = models.ForeignKey(
+        Scorecard, on_delete=models.CASCADE, related_name="kpi_scores", db_index=False, db_constraint=False
+    )
     code = models.CharField(_("code"), max_length=10)
     weight = models.DecimalField(_("weight"), max_digits=7, decimal_places=2)
     target = models.DecimalField(_("target"), max_digits=12, decimal_places=4)

@@ -35,6 +35,7 @@ def id_list_sql(column: str, ids: Sequence[int]) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps's output, without its per-call setup
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -46,7 +47,7 @@ def copy_value(value) -> str:
     if kind is int or kind is Decimal:
         return str(value)
     if kind is dict or kind is list:
-        value = json.dumps(value, ensure_ascii=False)
+        value = _encode_json(value)
     elif kind is bool:
         return "t" if value else "f"
     elif kind is not str:
@@ -105,7 +106,7 @@ def copy_text(value: str) -> str:
 
 def copy_json(value: dict | list) -> str:
     """A JSON document as a COPY field."""
-    return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
+    return _encode_json(value).translate(_COPY_ESCAPES)
 
 
 def copy_lines(
