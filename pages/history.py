@@ -2,9 +2,9 @@
 
 One list from six sources, each kept by its own model: employee changes, metric value changes
 (old → new), policy version changes, reward decisions and their undoing (django-simple-history's
-tables), period events (the close's own log) and the steps of disputes. Each source is filtered (by employee, by period) and ordered newest
-first in the database; a page merges the first rows of each, so a page costs one query per source
-and a count, however long the history.
+tables), period events (the close's own log) and the steps of disputes. Each source is filtered
+(by employee, by period) and ordered newest first in the database; a page merges the first rows of
+each, so a page costs one query per source and a count, however long the history.
 
 A period filter keeps the metric values and rewards of that period and its events; employee and
 policy changes are not of a period, so the filter keeps those made while it ran (start to end).
