@@ -588,6 +588,10 @@ def period_close_chunk(*, job_id: int, attempt: int, employee_ids: Sequence[int]
         execute("ANALYZE appraisals_scorecard")
     try:
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Sums over a period's scattered metric rows: with the default 4 MB the bitmap of
+                # matching rows goes lossy and every row of each block is checked again.
+                execute(f"SET LOCAL work_mem = '{int(settings.SALES_PERF_CLOSE_WORK_MEM_MB)}MB'")
             inputs = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=employee_ids)
             result = scoring.score_employees(
                 policy=policy,

@@ -225,6 +225,8 @@ SALES_PERF_SITE_URL = env.str("SALES_PERF_SITE_URL", "http://127.0.0.1:8000")
 SALES_PERF_AUTO_CLOSE_DAYS = env.int("SALES_PERF_AUTO_CLOSE_DAYS", 5, minimum=0, maximum=60)
 # Employees per close task; more workers close faster.
 SALES_PERF_CLOSE_CHUNK_SIZE = env.int("SALES_PERF_CLOSE_CHUNK_SIZE", 20000, minimum=10)
+# Memory PostgreSQL may use per sort or hash while a close chunk reads its inputs (SET LOCAL work_mem).
+SALES_PERF_CLOSE_WORK_MEM_MB = env.int("SALES_PERF_CLOSE_WORK_MEM_MB", 64, minimum=4, maximum=4096)
 # A running close renews a lease this long as it works; once it runs out (the worker died) the
 # line takes the close over.
 SALES_PERF_CLOSE_LEASE_SECONDS = env.int("SALES_PERF_CLOSE_LEASE_SECONDS", 60, minimum=1, maximum=3600)
