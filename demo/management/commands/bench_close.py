@@ -155,6 +155,12 @@ class Command(BaseCommand):
             reset=bool(existing),
             progress=lambda message: self.stderr.write(message),
         )
+        if connection.vendor == "postgresql":
+            # The generator writes each person's whole year at once; monthly imports (the real
+            # thing) write each month's rows together. Lay the table out as they would.
+            with connection.cursor() as cursor:
+                cursor.execute("CLUSTER appraisals_metricvalue USING metric_value_period_metric")
+                cursor.execute("ANALYZE appraisals_metricvalue")
         self.stdout.write(
             f"Built {employees:,} employees with 12 months of metrics in {time.perf_counter() - started:.1f} s"
         )
