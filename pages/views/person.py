@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from appraisals.ratings import RatingRefused, can_rate, rating_options, ratings_enter
 from pages.forms.person import RatingsForm
+from pages.pay_preview import pay_preview
 from pages.person import my_page, person_page
 from roles.access import HR, LEAD, REP, get_employee_for_user, require_audience, viewer_employee
 
@@ -20,7 +21,8 @@ def me(request):
     if employee is None or not employee.is_active:
         raise PermissionDenied
     page = my_page(employee=employee, today=timezone.localdate())
-    return render(request, "people/me.html", {"page": page})
+    preview = pay_preview(employee=employee, month_code=page.open_month.code)
+    return render(request, "people/me.html", {"page": page, "preview": preview})
 
 
 @login_required
