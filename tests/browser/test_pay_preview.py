@@ -1,4 +1,4 @@
-"""A rep's pay preview in the browser: the what-if box computes exactly what the engine would, in English and Chinese."""
+"""A rep's pay preview in the browser: the what-if box computes what the engine would, in English and Chinese."""
 
 from __future__ import annotations
 
