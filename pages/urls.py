@@ -77,6 +77,11 @@ urlpatterns = [
     path("me/", person.me, name="me"),
     path("employees/<str:employee_no>/", person.employee_detail, name="employee_detail"),
     path("employees/<str:employee_no>/ratings/", person.employee_ratings, name="employee_ratings"),
+    re_path(
+        rf"^employees/(?P<employee_no>[^/]+)/scorecard/{PERIOD}/print/$",
+        person.scorecard_print,
+        name="scorecard_print",
+    ),
     path("disputes/", disputes.dispute_list, name="disputes"),
     path("disputes/new/", disputes.dispute_new, name="dispute_new"),
     path("disputes/<int:pk>/", disputes.dispute_detail, name="dispute_detail"),
