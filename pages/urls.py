@@ -57,6 +57,7 @@ hr_patterns = [
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz/", home.healthz, name="healthz"),
+    path("favicon.ico", home.favicon, name="favicon"),
     path("accounts/login/", home.LoginView.as_view(), name="login"),
     path("i18n/setlang/", home.set_language, name="set_language"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
