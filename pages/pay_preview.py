@@ -64,7 +64,7 @@ class FlexMonth:
 @dataclass(frozen=True)
 class FlexStreak:
     months: list[FlexMonth]
-    bands: str  # the accepted bands, e.g. "AB"
+    bands: str  # the accepted bands, e.g. "A/B"
 
     @property
     def count(self) -> int:
@@ -326,7 +326,7 @@ def _flex_streak(
     ]
     band = card.band if card else None
     months.append(FlexMonth(spec.code, band, True, band in rule.bands))
-    return FlexStreak(months=months, bands="".join(sorted(rule.bands)))
+    return FlexStreak(months=months, bands="/".join(sorted(rule.bands)))
 
 
 def _what_if_data(rule: scoring.RewardRule, actual: Decimal, target: Decimal | None, commission: Decimal) -> dict:

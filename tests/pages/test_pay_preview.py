@@ -153,7 +153,7 @@ def test_flex_streak_counts_the_earlier_closed_bands_and_the_projection(org):
         ("2026-02", "C", False, False),
         ("2026-03", "B", True, True),
     ]
-    assert (flex.count, flex.needed, flex.earned, flex.bands) == (2, 3, False, "AB")
+    assert (flex.count, flex.needed, flex.earned, flex.bands) == (2, 3, False, "A/B")
 
 
 # --------------------------------------------------------------------------- when there is nothing to project
