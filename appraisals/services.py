@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from appraisals import scoring
 from appraisals.models import KpiScore, Metric, MetricValue, Period, Scorecard
@@ -136,7 +136,10 @@ def metrics_import(
         if not check.valid:
             return ImportResult(rows=check.rows, created=0, updated=0, encoding=rows.encoding)
         if progress is not None:
-            progress(gettext("%(count)s rows valid, writing") % {"count": f"{check.valid:,}"})
+            progress(
+                ngettext("%(count)s row valid, writing", "%(count)s rows valid, writing", check.valid)
+                % {"count": f"{check.valid:,}"}
+            )
         created, updated = _metrics_write(spool, slots, check.valid, user, reason or "metrics import")
     return ImportResult(rows=check.rows, created=created, updated=updated, encoding=rows.encoding)
 
@@ -213,7 +216,7 @@ def _metrics_validate(
         count += 1
         if count % every == 0:
             if progress is not None:
-                progress(gettext("%(count)s rows read") % {"count": f"{count:,}"})
+                progress(ngettext("%(count)s row read", "%(count)s rows read", count) % {"count": f"{count:,}"})
             spool.write("".join(pending))
             pending.clear()
 
@@ -315,7 +318,7 @@ def _metrics_validate(
 
     spool.write("".join(pending))
     if progress is not None and (count == 0 or count % every):
-        progress(gettext("%(count)s rows read") % {"count": f"{count:,}"})
+        progress(ngettext("%(count)s row read", "%(count)s rows read", count) % {"count": f"{count:,}"})
     check.rows = count
     check.valid = valid
     return check

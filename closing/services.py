@@ -366,9 +366,11 @@ def _take_over(job: CloseJob, now: datetime) -> CloseStart | None:
     _discard_results(job.period_id)
     details = {"attempt": job.attempt, "lease_expired_at": job.lease_expires_at.isoformat()}
     if job.attempt >= MAX_ATTEMPTS:
-        reason = gettext("the close stopped %(count)s times without finishing (its worker died)") % {
-            "count": job.attempt
-        }
+        reason = ngettext(
+            "the close stopped %(count)s time without finishing (its worker died)",
+            "the close stopped %(count)s times without finishing (its worker died)",
+            job.attempt,
+        ) % {"count": job.attempt}
         Period.objects.filter(pk=job.period_id, status=Period.Status.CLOSING).update(status=Period.Status.OPEN)
         _finish(job, CloseJob.Status.FAILED, now, reason)
         PeriodEvent.objects.create(

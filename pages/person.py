@@ -188,6 +188,7 @@ class OpenMonth:
 
     code: str
     status: str
+    status_label: str  # the period's real status, translated
     actual: Decimal
     target: Decimal
     has_metrics: bool
@@ -269,7 +270,7 @@ def person_page(*, employee: Employee, period_code: str | None) -> PersonPage:
 
 def my_page(*, employee: Employee, today: date) -> MyPage:
     """/me/: the month in progress, the last closed month's scorecard and commission, the
-    commission so far this year, trend, past scorecards and rewards. 8 or 9 queries."""
+    commission so far this year, trend, past scorecards and rewards. 8 to 10 queries."""
     open_month = _open_month(employee, today)
     cards = _closed_scorecards(employee)
     last = next((c for c in cards if c.period.kind == MONTH), None)
@@ -486,8 +487,11 @@ def _ratings_history(employee: Employee) -> tuple[list[Metric], list[RatingsRow]
 
 
 def _open_month(employee: Employee, today: date) -> OpenMonth:
-    """The latest month not yet closed that has sales figures for the person (their unit, for a
-    lead) and has begun, else the current calendar month. 1 query, 2 without figures."""
+    """The month whose pay is next: the earliest month after the last closed one that has begun and
+    has sales figures for the person (their unit, for a lead); before any month has closed, the
+    latest such month; without figures, the current calendar month. 2 queries, 3 without figures.
+
+    Months close in order, so every unclosed month with figures comes after the last closed one."""
     whole_unit = employee.role.code != Role.REP
     rows = (
         MetricValue.objects.filter(
@@ -507,7 +511,8 @@ def _open_month(employee: Employee, today: date) -> OpenMonth:
         sums[row["period__code"]][row["metric_id"]] = row["total"]
         statuses[row["period__code"]] = row["period__status"]
     if sums:
-        code = max(sums)
+        any_closed = Period.objects.filter(kind=MONTH, status=CLOSED).exists()
+        code = min(sums) if any_closed else max(sums)
         status = statuses[code]
     else:
         code = PeriodRef.month(today.year, today.month).code
@@ -523,6 +528,7 @@ def _open_month(employee: Employee, today: date) -> OpenMonth:
     return OpenMonth(
         code=code,
         status=status,
+        status_label=Period.Status(status).label,
         actual=(figures.get(ACTUAL) or Decimal(0)).quantize(Decimal("0.01")),
         target=(figures.get(TARGET) or Decimal(0)).quantize(Decimal("0.01")),
         has_metrics=bool(figures),

@@ -57,6 +57,7 @@ hr_patterns = [
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz/", home.healthz, name="healthz"),
+    path("favicon.ico", home.favicon, name="favicon"),
     path("accounts/login/", home.LoginView.as_view(), name="login"),
     path("i18n/setlang/", home.set_language, name="set_language"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -77,6 +78,11 @@ urlpatterns = [
     path("me/", person.me, name="me"),
     path("employees/<str:employee_no>/", person.employee_detail, name="employee_detail"),
     path("employees/<str:employee_no>/ratings/", person.employee_ratings, name="employee_ratings"),
+    re_path(
+        rf"^employees/(?P<employee_no>[^/]+)/scorecard/{PERIOD}/print/$",
+        person.scorecard_print,
+        name="scorecard_print",
+    ),
     path("disputes/", disputes.dispute_list, name="disputes"),
     path("disputes/new/", disputes.dispute_new, name="dispute_new"),
     path("disputes/<int:pk>/", disputes.dispute_detail, name="dispute_detail"),

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from roles.models import EMPLOYEE_NO_PATTERN, Employee, Role
 from roles.tree import org_cycles
@@ -115,7 +115,7 @@ def employees_import(
     for line, row in rows:
         row_count += 1
         if progress is not None and row_count % EMPLOYEE_PROGRESS_EVERY == 0:
-            progress(gettext("%(count)s rows read") % {"count": f"{row_count:,}"})
+            progress(ngettext("%(count)s row read", "%(count)s rows read", row_count) % {"count": f"{row_count:,}"})
         employee_no = row["employee_no"]
         if not employee_no:
             errors.add(line, "employee_no", gettext("required"))
@@ -193,7 +193,14 @@ def employees_import(
             )
 
     if progress is not None:
-        progress(gettext("%(count)s rows read, checking reporting lines") % {"count": f"{row_count:,}"})
+        progress(
+            ngettext(
+                "%(count)s row read, checking reporting lines",
+                "%(count)s rows read, checking reporting lines",
+                row_count,
+            )
+            % {"count": f"{row_count:,}"}
+        )
     # Managers can be anywhere in the file, so they are checked once every row is known.
     for employee in parsed.values():
         if employee.reports_to is not None and employee.reports_to not in parsed and employee.reports_to not in stored:
@@ -205,7 +212,10 @@ def employees_import(
     errors.raise_if_any()
 
     if progress is not None:
-        progress(gettext("%(count)s employees valid, writing") % {"count": f"{len(parsed):,}"})
+        progress(
+            ngettext("%(count)s employee valid, writing", "%(count)s employees valid, writing", len(parsed))
+            % {"count": f"{len(parsed):,}"}
+        )
     with transaction.atomic():
         result = _employees_write(parsed, stored, row_count, user, reason or "employees import")
     return replace(result, encoding=rows.encoding)

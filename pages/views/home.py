@@ -2,8 +2,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils import translation
 from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
@@ -24,6 +25,12 @@ def home(request):
     if kind == REP:
         return redirect("me")
     raise PermissionDenied
+
+
+@require_GET
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for by themselves: the app's icon among the static files."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 @never_cache

@@ -32,6 +32,7 @@ from closing.tasks import close_due_enqueue, close_period_enqueue
 from pages.forms.hr_periods import ClosePeriodForm, PeriodFilterForm, ReopenForm
 from rewards.models import RewardSuggestion
 from roles.access import HR, require_audience
+from roles.models import Employee
 from sales_perf import exports
 
 logger = logging.getLogger(__name__)
@@ -292,6 +293,7 @@ def job(request, job_id: int):
             .first()
         )
         summary = event.details if event else None
+    no_data = _people_without_data(summary)
     return render(
         request,
         "hr/job.html",
@@ -299,6 +301,8 @@ def job(request, job_id: int):
             "job": close_job,
             "finished": finished,
             "summary": summary,
+            "no_data_people": no_data,
+            "no_data_more": max((summary or {}).get("no_data", 0) - len(no_data), 0),
             "progress_config": {
                 "url": f"{reverse('hr:job', args=[close_job.pk])}?format=json",
                 "interval_ms": POLL_INTERVAL_MS,
@@ -307,6 +311,19 @@ def job(request, job_id: int):
             },
         },
     )
+
+
+NO_DATA_SHOWN = 20  # people without data named on the job page; the rest are counted
+
+
+def _people_without_data(summary: dict | None) -> list[tuple[str, str]]:
+    """(employee_no, name) of the first people the close found without data (1 query)."""
+    sample = (summary or {}).get("no_data_sample") or []
+    if not sample:
+        return []
+    shown = sample[:NO_DATA_SHOWN]
+    names = dict(Employee.objects.filter(employee_no__in=shown).values_list("employee_no", "name"))
+    return [(number, names.get(number, "")) for number in shown]
 
 
 def _job_status(close_job: CloseJob) -> dict:

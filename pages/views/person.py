@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from appraisals.ratings import RatingRefused, can_rate, rating_options, ratings_enter
 from pages.forms.person import RatingsForm
+from pages.pay_preview import pay_preview
 from pages.person import my_page, person_page
 from roles.access import HR, LEAD, REP, get_employee_for_user, require_audience, viewer_employee
 
@@ -20,7 +22,8 @@ def me(request):
     if employee is None or not employee.is_active:
         raise PermissionDenied
     page = my_page(employee=employee, today=timezone.localdate())
-    return render(request, "people/me.html", {"page": page})
+    preview = pay_preview(employee=employee, month_code=page.open_month.code)
+    return render(request, "people/me.html", {"page": page, "preview": preview})
 
 
 @login_required
@@ -29,6 +32,20 @@ def employee_detail(request, employee_no: str):
     require_audience(request.user, HR, LEAD, REP)
     employee = get_employee_for_user(request.user, employee_no)
     return _person_response(request, employee, ratings_form=None)
+
+
+@login_required
+@require_safe
+def scorecard_print(request, employee_no: str, code: str):
+    """A closed scorecard on one printable sheet, seen by exactly who may see the person page."""
+    require_audience(request.user, HR, LEAD, REP)
+    employee = get_employee_for_user(request.user, employee_no)
+    page = person_page(employee=employee, period_code=code)
+    if page.selected is None:
+        raise Http404("No closed scorecard for this period")
+    rewards = [line for line in page.rewards if line.period_code == code]
+    context = {"page": page, "card": page.selected, "rewards": rewards, "printed_on": timezone.localdate()}
+    return render(request, "people/scorecard_print.html", context)
 
 
 @login_required

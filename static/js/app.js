@@ -1,6 +1,7 @@
 /* Behaviour every page shares, kept out of the templates so that a Content-Security-Policy without
  * 'unsafe-inline' can forbid inline scripts, handlers and style attributes:
  * - a <select> or checkbox with data-submit-on-change submits its form when it changes;
+ * - a button with data-print opens the browser's print dialog;
  * - a progress bar with data-percent gets its exact width (the server's class rounds it to 5 %);
  * - window.salesPerf.drawChart(dataId, canvasId, config) draws a page's chart: config(data) gets the
  *   json_script data and returns the Chart.js configuration; nothing happens when the data, the canvas
@@ -10,6 +11,11 @@
   document.querySelectorAll("[data-submit-on-change]").forEach(function (select) {
     select.addEventListener("change", function () {
       select.form.submit();
+    });
+  });
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      window.print();
     });
   });
   document.querySelectorAll(".progress-bar[data-percent]").forEach(function (bar) {

@@ -62,7 +62,7 @@ def test_rep_sees_their_own_completion_rate_of_the_open_month(tab, reps):
 
     assert tab.url.endswith("/me/")
     assert tab.get_by_test_id("completion").inner_text().strip() == f"{expected} %"
-    assert tab.get_by_test_id("sales").inner_text().strip() == "Sales 174,837.50 of 200,000.00 CNY"
+    assert tab.get_by_test_id("sales").inner_text().strip() == f"Sales in {this_month()}: 174,837.50 of 200,000.00 CNY"
     assert tab.locator("#open-month-title").inner_text().startswith(this_month())
     assert "Rep One" in tab.locator("main").inner_text()
 

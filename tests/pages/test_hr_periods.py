@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +17,8 @@ from django.utils import timezone
 from appraisals.models import Period, PeriodEvent, Scorecard
 from closing.models import CloseJob
 from rewards.models import RewardSuggestion
-from tests.builders import hr_user, period, small_org, user
+from tests.builders import employee, hr_user, period, small_org, user
+from tests.pages.helpers import squashed
 
 # --- access ------------------------------------------------------------------------------------
 
@@ -189,9 +191,38 @@ def test_close_through_the_view_closes_the_month_and_shows_the_job_done(hr_clien
     text = page.content.decode()
     assert 'aria-valuenow="100"' in text and ">100%<" in text
     rewards = RewardSuggestion.objects.filter(period=closed).count()
-    assert f"2026-01 is closed: 4 scorecards, {rewards} reward suggestions, 0 employees without data." in text
+    assert f"2026-01 is closed: 4 scorecards, {rewards} reward suggestions, 0 employees without data." in squashed(page)
     # Finished: no polling script and no refresh.
     assert "close_progress.js" not in text and 'http-equiv="refresh"' not in text
+
+
+def test_job_page_names_the_people_without_data_and_counts_the_rest(hr_client, monkeypatch):
+    from pages.views import hr_periods
+
+    monkeypatch.setattr(hr_periods, "NO_DATA_SHOWN", 2)
+    small_org()
+    for number in ("X1", "X2", "X3"):
+        employee(number, name=f"Newcomer {number}")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = hr_client.post("/hr/periods/2026-01/close/")
+
+    page = squashed(hr_client.get(response["Location"]))
+
+    assert "3 employees without data." in page
+    assert re.search(r'id="no-data-people">.*Newcomer X1</a> <span[^>]*>X1</span>.*Newcomer X2</a>', page)
+    assert "Newcomer X3" not in page
+    assert "and 1 more" in page
+
+
+def test_job_page_says_one_employee_without_data_in_the_singular(hr_client):
+    small_org()
+    employee("X1", name="Newcomer X1")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = hr_client.post("/hr/periods/2026-01/close/")
+
+    page = squashed(hr_client.get(response["Location"]))
+
+    assert "1 employee without data." in page and "and 1 more" not in page
 
 
 @pytest.mark.django_db(transaction=True)
