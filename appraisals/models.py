@@ -555,3 +555,33 @@ class KpiScore(models.Model):
     @property
     def is_missing(self) -> bool:
         return self.score is None
+
+
+class RatingComment(models.Model):
+    """Why a lead gave a quarterly rating (POLICY.md §4): required for a rating of 2 or below, or of 5."""
+
+    employee = models.ForeignKey(
+        "roles.Employee", on_delete=models.CASCADE, related_name="rating_comments", verbose_name=_("employee")
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="+", verbose_name=_("metric"))
+    text = models.TextField(_("comment"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered at"))
+
+    class Meta:
+        verbose_name = _("rating comment")
+        verbose_name_plural = _("rating comments")
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "period", "metric"], name="rating_comment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.period_id} {self.metric_id}"

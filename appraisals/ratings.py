@@ -6,6 +6,10 @@
   their role's "mean of own values" KPIs that are quarterly ratings (rep: collaboration and
   skill_growth; supervisor: collaboration and team_efficiency; manager: collaboration).
 - Only an open quarter takes ratings; a closed (or closing) one is frozen.
+- The ratings grid (``ratings_grid`` / ``ratings_grid_save``) takes a lead's whole team in one form:
+  a rating of 2 or below, or of 5, needs a comment, and the save is all or nothing.
+- ``unrated`` lists who still lacks a rating of a quarter: the team page, HR's pre-close checklist
+  and the ratings-due reminder all read it.
 """
 
 from __future__ import annotations
@@ -20,13 +24,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from appraisals.models import KpiDefinition, Metric, MetricValue, Period, PolicyVersion
+from appraisals.models import KpiDefinition, Metric, MetricValue, Period, PolicyVersion, RatingComment
 from appraisals.periods import QUARTER, PeriodCodeError, PeriodRef
 from roles.access import LEAD, audience, is_hr, viewer_employee
-from roles.models import Employee
+from roles.models import Employee, Role
 
 # MetricValue.value is numeric(18, 4).
 _VALUE_QUANTUM = Decimal("0.0001")
+# A rating at or below this, or at the top of the scale, carries weight: the lead says why.
+COMMENT_AT_OR_BELOW = Decimal("2")
+COMMENT_AT = Decimal("5")
 
 
 class RatingRefused(Exception):
@@ -195,3 +202,283 @@ def ratings_enter(
             )
             saved.append(value)
     return saved
+
+
+def comment_required(value: Decimal | None) -> bool:
+    """Whether a rating needs a comment: 2 or below, or 5."""
+    return value is not None and (value <= COMMENT_AT_OR_BELOW or value == COMMENT_AT)
+
+
+def _as_quarter(quarter: PeriodRef | str) -> PeriodRef:
+    ref = quarter if isinstance(quarter, PeriodRef) else PeriodRef.parse(quarter)
+    if ref.kind != QUARTER:
+        raise PeriodCodeError(f"{ref.code} is not a quarter")
+    return ref
+
+
+def rating_metrics_by_role(*, quarter: PeriodRef) -> dict[int, tuple[Metric, ...]]:
+    """Role id → the metrics that role is rated on in ``quarter``, from the policy in force (2 queries)."""
+    version = (
+        PolicyVersion.objects.filter(effective_from__lte=quarter.start)
+        .order_by("-effective_from")
+        .values_list("id", flat=True)
+        .first()
+    )
+    if version is None:
+        return {}
+    by_role: dict[int, list[Metric]] = {}
+    for kpi in (
+        KpiDefinition.objects.filter(
+            policy_version_id=version,
+            formula=KpiDefinition.Formula.OWN_MEAN,
+            numerator_metric__unit=Metric.Unit.RATING,
+            numerator_metric__cadence=Metric.Cadence.QUARTERLY,
+        )
+        .select_related("numerator_metric")
+        .order_by("order", "id")
+    ):
+        metrics = by_role.setdefault(kpi.role_id, [])
+        if kpi.numerator_metric not in metrics:
+            metrics.append(kpi.numerator_metric)
+    return {role_id: tuple(metrics) for role_id, metrics in by_role.items()}
+
+
+@dataclass(frozen=True)
+class UnratedPerson:
+    """Somebody with at least one rating of the quarter not entered yet, and who rates them."""
+
+    employee_id: int
+    employee_no: str
+    name: str
+    rater_id: int | None  # None: nobody above them; HR rates them
+    rater_no: str
+    rater_name: str
+    missing: tuple[Metric, ...]
+
+    @property
+    def missing_names(self) -> str:
+        return ", ".join(metric.name for metric in self.missing)
+
+
+def unrated(*, quarter: PeriodRef | str, rater: Employee | None = None) -> list[UnratedPerson]:
+    """The active people still missing a rating of ``quarter``, by employee_no; with ``rater``, only
+    the people that lead rates (their direct reports). A fixed number of queries (4) whatever the size."""
+    ref = _as_quarter(quarter)
+    metrics_of = rating_metrics_by_role(quarter=ref)
+    if not metrics_of:
+        return []
+    people = Employee.objects.filter(is_active=True, role_id__in=list(metrics_of))
+    if rater is not None:
+        people = people.filter(reports_to=rater)
+    codes = {metric.code for metrics in metrics_of.values() for metric in metrics}
+    stored: dict[int, set[str]] = {}
+    for employee_id, code in MetricValue.objects.filter(
+        period__code=ref.code, metric_id__in=codes, employee_id__in=people.values("pk")
+    ).values_list("employee_id", "metric_id"):
+        stored.setdefault(employee_id, set()).add(code)
+    found = []
+    for pk, no, name, role_id, rater_id, rater_no, rater_name in people.order_by("employee_no").values_list(
+        "pk", "employee_no", "name", "role_id", "reports_to_id", "reports_to__employee_no", "reports_to__name"
+    ):
+        missing = tuple(m for m in metrics_of[role_id] if m.code not in stored.get(pk, ()))
+        if missing:
+            found.append(UnratedPerson(pk, no, name, rater_id, rater_no or "", rater_name or "", missing))
+    return found
+
+
+# --------------------------------------------------------------------------- the ratings grid
+
+
+@dataclass(frozen=True)
+class GridCell:
+    metric: Metric
+    value: Decimal | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class GridRow:
+    employee: Employee
+    cells: tuple[GridCell, ...]
+
+    @property
+    def unrated(self) -> int:
+        return sum(1 for cell in self.cells if cell.value is None)
+
+
+@dataclass(frozen=True)
+class RatingsGrid:
+    quarter: PeriodRef
+    status: str  # Period.Status; "open" when no Period row exists yet
+    rows: tuple[GridRow, ...]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Period.Status.OPEN
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        """Every metric somebody in the grid is rated on, in policy order (the grid's columns)."""
+        seen: dict[str, Metric] = {}
+        for row in self.rows:
+            for cell in row.cells:
+                seen.setdefault(cell.metric.code, cell.metric)
+        return tuple(seen.values())
+
+    @property
+    def unrated_count(self) -> int:
+        return sum(1 for row in self.rows if row.unrated)
+
+
+def grid_rater(user) -> Employee | None:
+    """The lead whose grid ``user`` fills: their own employee record when it is an active
+    supervisor or manager (an HR login that is also a lead included); ``None`` otherwise."""
+    rater = viewer_employee(user)
+    if rater is None or not rater.is_active or rater.role.code == Role.REP:
+        return None
+    return rater
+
+
+def rated_by(rater: Employee):
+    """The people a lead rates: their active direct reports."""
+    return Employee.objects.filter(reports_to=rater, is_active=True).select_related("role")
+
+
+def ratings_grid(*, rater: Employee, quarter: PeriodRef | str) -> RatingsGrid:
+    """One row per person ``rater`` rates, one cell per rating of the quarter with what is stored
+    (a fixed number of queries: 6)."""
+    ref = _as_quarter(quarter)
+    metrics_of = rating_metrics_by_role(quarter=ref)
+    people = list(rated_by(rater).filter(role_id__in=list(metrics_of)).order_by("name", "employee_no"))
+    ids = [person.pk for person in people]
+    values = {
+        (employee_id, code): value
+        for employee_id, code, value in MetricValue.objects.filter(
+            period__code=ref.code, employee_id__in=ids, metric__unit=Metric.Unit.RATING
+        ).values_list("employee_id", "metric_id", "value")
+    }
+    comments = {
+        (employee_id, code): text
+        for employee_id, code, text in RatingComment.objects.filter(
+            period__code=ref.code, employee_id__in=ids
+        ).values_list("employee_id", "metric_id", "text")
+    }
+    status = Period.objects.filter(code=ref.code).values_list("status", flat=True).first() or Period.Status.OPEN
+    rows = tuple(
+        GridRow(
+            employee=person,
+            cells=tuple(
+                GridCell(
+                    metric=metric,
+                    value=values.get((person.pk, metric.code)),
+                    comment=comments.get((person.pk, metric.code), ""),
+                )
+                for metric in metrics_of[person.role_id]
+            ),
+        )
+        for person in people
+    )
+    return RatingsGrid(quarter=ref, status=status, rows=rows)
+
+
+@dataclass(frozen=True)
+class GridEntry:
+    """What the lead entered in one cell: a rating (None: left empty) and its comment."""
+
+    value: Decimal | None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class GridError:
+    employee_no: str
+    metric: str  # a metric code; "" for the whole grid
+    message: str
+
+
+class RatingsInvalid(Exception):
+    """The grid was not saved; ``errors`` says which person and which rating, and why."""
+
+    def __init__(self, errors: Sequence[GridError]) -> None:
+        super().__init__("; ".join(error.message for error in errors))
+        self.errors = list(errors)
+
+
+def ratings_grid_save(*, rater_user, quarter: PeriodRef | str, entries: Mapping[str, Mapping[str, GridEntry]]) -> int:
+    """Save a lead's grid: ``entries`` is employee_no → metric code → entry. All or nothing.
+
+    An empty cell keeps what is stored. Raises ``PermissionDenied`` when the user is no lead or a
+    person is not one they rate, and ``RatingsInvalid`` naming every bad cell (out of range, a
+    metric the person is not rated on, a missing comment) or a quarter that is not open.
+    Returns how many ratings were written."""
+    rater = grid_rater(rater_user)
+    if rater is None:
+        raise PermissionDenied
+    ref = _as_quarter(quarter)
+    metrics_of = rating_metrics_by_role(quarter=ref)
+    people = {person.employee_no: person for person in rated_by(rater).filter(employee_no__in=list(entries))}
+    if set(entries) - set(people):
+        raise PermissionDenied
+    errors: list[GridError] = []
+    writes: list[tuple[Employee, Metric, GridEntry]] = []
+    for employee_no, cells in entries.items():
+        person = people[employee_no]
+        metrics = {metric.code: metric for metric in metrics_of.get(person.role_id, ())}
+        for code, entry in cells.items():
+            metric = metrics.get(code)
+            who = f"{person.name} ({person.employee_no})"
+            if metric is None:
+                errors.append(
+                    GridError(
+                        employee_no,
+                        code,
+                        gettext("%(person)s is not rated on %(metric)s in %(quarter)s.")
+                        % {"person": who, "metric": code, "quarter": ref.code},
+                    )
+                )
+                continue
+            if entry.value is None:
+                continue
+            try:
+                _check_value(metric, entry.value)
+            except RatingRefused as refused:
+                errors.append(GridError(employee_no, code, f"{who}, {metric.name}: {refused.message}"))
+                continue
+            if comment_required(entry.value) and not entry.comment.strip():
+                errors.append(
+                    GridError(
+                        employee_no,
+                        code,
+                        gettext("%(person)s, %(metric)s: a rating of 2 or below, or of 5, needs a comment.")
+                        % {"person": who, "metric": metric.name},
+                    )
+                )
+                continue
+            writes.append((person, metric, entry))
+    if errors:
+        raise RatingsInvalid(errors)
+
+    with transaction.atomic():
+        period, _ = Period.objects.get_or_create(code=ref.code, defaults=Period.fields_for(ref))
+        period = Period.objects.select_for_update().get(pk=period.pk)
+        if period.status != Period.Status.OPEN:
+            raise RatingsInvalid([GridError("", "", quarter_frozen_message(ref.code, period.status))])
+        now = timezone.now()
+        for person, metric, entry in writes:
+            MetricValue.objects.update_or_create(
+                employee=person,
+                period=period,
+                metric=metric,
+                defaults={"value": entry.value, "entered_by": rater_user, "entered_at": now},
+            )
+            comment = entry.comment.strip()
+            if comment:
+                RatingComment.objects.update_or_create(
+                    employee=person,
+                    period=period,
+                    metric=metric,
+                    defaults={"text": comment, "entered_by": rater_user, "entered_at": now},
+                )
+            else:
+                RatingComment.objects.filter(employee=person, period=period, metric=metric).delete()
+    return len(writes)

@@ -12,7 +12,8 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef
 
 from appraisals.models import MetricValue, Period, PeriodEvent, PolicyVersion
-from appraisals.periods import PeriodRef
+from appraisals.periods import QUARTER, PeriodRef
+from appraisals.ratings import UnratedPerson, unrated
 from appraisals.selectors import NoPolicyError, engine_policy, period_result_in_memory, policy_version_for
 from closing.services import close_problems
 from roles.models import Employee
@@ -52,6 +53,12 @@ class Checklist:
     without_metrics: int
     without_metrics_sample: list[Person]
     outliers: list[Outlier]
+    # A quarter: the people still missing a rating of it (their rating KPIs would be missing).
+    unrated: list[UnratedPerson] | None = None
+
+    @property
+    def unrated_sample(self) -> list[UnratedPerson]:
+        return (self.unrated or [])[:SAMPLE]
 
 
 def close_checklist(*, ref: PeriodRef, today: date) -> Checklist:
@@ -71,6 +78,7 @@ def close_checklist(*, ref: PeriodRef, today: date) -> Checklist:
         without_metrics=missing.count(),
         without_metrics_sample=[Person(no, name) for no, name in missing.values_list("employee_no", "name")[:SAMPLE]],
         outliers=_outliers(ref),
+        unrated=unrated(quarter=ref) if ref.kind == QUARTER else None,
     )
 
 

@@ -7,6 +7,8 @@ BEAT_SCHEDULE = {
     "auto-close-periods": {"task": "closing.tasks.auto_close_periods", "schedule": 15 * 60},
     # Pushes the line when its chain was lost with a worker, and takes over a close whose lease ran out.
     "close-line-watch": {"task": "closing.tasks.close_line_watch", "schedule": 30},
+    # Five days before a quarter ends, reminds each lead who still has people to rate (once per quarter).
+    "ratings-due-reminders": {"task": "closing.tasks.ratings_due_remind", "schedule": 60 * 60},
     # Mails the notifications still waiting (callers enqueue it too, once their change is committed).
     "send-notification-emails": {"task": "notifications.tasks.send_notification_emails", "schedule": 60},
 }

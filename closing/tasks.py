@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from closing import reminders
 from closing import services as closing
 from closing.models import CloseJob
 from notifications.tasks import send_notification_emails
@@ -135,3 +136,13 @@ def auto_close_periods() -> list[str]:
     for refusal in refusals:
         logger.warning("scheduled close refused at %s: %s", timezone.now().isoformat(), refusal)
     return [job.period.code for job in jobs]
+
+
+@shared_task(acks_late=True)
+def ratings_due_remind() -> int:
+    """Beat: five days before a quarter ends, remind the leads who still have people to rate (once
+    per quarter and lead), then mail what was stored."""
+    stored = reminders.ratings_due_notify()
+    if stored:
+        send_notification_emails.delay_on_commit()
+    return stored

@@ -94,5 +94,6 @@ urlpatterns = [
     path("notifications/settings/", notifications.notification_settings, name="notification_settings"),
     path("team/", team.team, name="team"),
     path("team/export/", team.team_export, name="team_export"),
+    path("team/ratings/", team.team_ratings, name="team_ratings"),
     path("hr/", include((hr_patterns, "hr"))),
 ]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Period
 from appraisals.periods import MONTH, QUARTER, YEAR, PeriodCodeError, PeriodRef
-from pages.team import BANDS, TeamFilters
+from pages.team import BANDS, VIEW_QUARTERS, TeamFilters
 from roles.access import visible_employees
 from roles.models import Role
 from sales_perf.exports import FORMATS
@@ -35,12 +35,19 @@ class TeamFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("employee no. or name")}),
     )
+    development = forms.BooleanField(label=_("Development plan only"), required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
     dir = forms.CharField(required=False, widget=forms.HiddenInput)
+    # "quarters": this quarter against the last (the page's toggle sets it).
+    view = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data, *, user, **kwargs):
         self.closed_periods = list(Period.objects.filter(status=Period.Status.CLOSED).order_by("-start", "-end"))
         data = data.copy()
+        if data.get("view") == VIEW_QUARTERS and not data.get("period"):
+            quarter = self.latest_closed_quarter()
+            if quarter is not None:
+                data["period"] = quarter.code
         if not data.get("period"):
             default = self.default_period()
             if default is not None:
@@ -71,15 +78,23 @@ class TeamFilterForm(forms.Form):
                 Column("supervisor", css_class="col-12 col-md-auto"),
                 Column("role", css_class="col-6 col-md-auto"),
                 Column("search", css_class="col-6 col-md"),
+                Column("development", css_class="col-12 col-md-auto pb-md-2"),
                 Column(
                     StrictButton(_("Apply"), type="submit", css_class="btn-primary mb-3"),
                     css_class="col-12 col-md-auto d-flex align-items-end",
                 ),
                 "sort",
                 "dir",
+                "view",
                 css_class="g-2 align-items-end",
             )
         )
+
+    def latest_closed_quarter(self) -> Period | None:
+        return next((p for p in self.closed_periods if p.kind == QUARTER), None)
+
+    def clean_view(self) -> str:
+        return VIEW_QUARTERS if self.cleaned_data["view"] == VIEW_QUARTERS else ""
 
     def default_period(self) -> Period | None:
         """The latest closed month; a closed quarter or year only when no month is closed yet."""
@@ -123,6 +138,8 @@ class TeamFilterForm(forms.Form):
             role=data["role"],
             supervisor=data["supervisor"],
             search=data["search"].strip(),
+            development=data["development"],
+            view=data["view"],
         )
 
 

@@ -52,3 +52,8 @@ _WIDER_THAN_SCREEN = """() => {
 
 def wider_than_screen(page) -> list[str]:
     return page.evaluate(_WIDER_THAN_SCREEN)
+
+
+def set_language(page, base_url: str, language: str) -> None:
+    """Make the page's browser context use ``language`` ("en" or "zh-hans"): the cookie the switcher sets."""
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": base_url}])

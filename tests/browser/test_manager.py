@@ -72,9 +72,18 @@ def test_manager_sorts_filters_and_opens_a_person(tab, unit):
     log_in(tab, "manager1")
 
     tab.goto(f"/team/?period={MONTH}")
-    descending = db_order("desc")
-    assert shown_rows(tab) == descending  # highest composite first by default; R09 is not in the unit
+    # Most in need first by default: band E to A, then the lowest composite; R09 is not in the unit.
+    attention = list(
+        unit_cards()
+        .order_by("-band", "composite", "employee__employee_no")
+        .values_list("employee__employee_no", flat=True)
+    )
+    assert shown_rows(tab) == attention
 
+    descending = db_order("desc")
+    tab.locator("#team-table thead").get_by_role("link", name="Composite").click()
+    tab.wait_for_url("**sort=composite&dir=desc**")
+    assert shown_rows(tab) == descending
     tab.locator("#team-table thead").get_by_role("link", name="Composite").click()
     tab.wait_for_url("**dir=asc**")
     assert shown_rows(tab) == db_order("asc") == list(reversed(descending))
