@@ -25,6 +25,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from appraisals.models import Metric, MetricValue, Period
 from appraisals.periods import MONTH, PeriodRef
@@ -533,8 +534,10 @@ def demo_seed(
         _insert_people(people, roles)
         progress(f"employees: managers {managers:,}, supervisors {supervisors:,}, reps {reps:,}")
 
+        # Figures arrive the night after a period ends; those of the running month, by now.
+        now = timezone.now()
         entered_at = {
-            period_ids[ref.code]: datetime.combine(ref.end + timedelta(days=1), time(2, 0), tzinfo=UTC)
+            period_ids[ref.code]: min(now, datetime.combine(ref.end + timedelta(days=1), time(2, 0), tzinfo=UTC))
             for ref in periods.all
         }
         rows = _metric_rows(
