@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from appraisals.models import KpiDefinition, Metric, MetricValue, Period, PolicyVersion
-from appraisals.periods import QUARTER, PeriodCodeError, PeriodRef
+from appraisals.periods import QUARTER, PeriodRef
 from roles.access import LEAD, audience, is_hr, viewer_employee
 from roles.models import Employee
 
@@ -159,10 +159,7 @@ def ratings_enter(
     or nothing: either every value is saved (with who and when) or none."""
     if not can_rate(rater_user, employee):
         raise PermissionDenied
-    try:
-        quarter = PeriodRef.parse(quarter_code)
-    except PeriodCodeError:
-        quarter = None
+    quarter = PeriodRef.parse_or_none(quarter_code)
     if quarter is None or quarter.kind != QUARTER:
         raise RatingRefused(gettext("%(code)s is not a quarter.") % {"code": quarter_code}, field="quarter")
     if not values:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from appraisals import scoring
 from appraisals.models import KpiScore, Metric, MetricValue, Period, Scorecard
-from appraisals.periods import MONTH, QUARTER, PeriodCodeError, PeriodRef
+from appraisals.periods import MONTH, QUARTER, PeriodRef
 from roles.models import Employee
 from sales_perf.bulk import copy_from, copy_json, copy_number, copy_text, execute, insert_rows, next_ids
 from sales_perf.tabular import (
@@ -173,10 +173,7 @@ def _period_slot(code: str, index: int, stored_periods: dict[str, tuple[str, int
         return _PeriodSlot(index=index, code=code, kind=kind, id=pk, status=status)
     if not code:
         return gettext("required")
-    try:
-        ref = PeriodRef.parse(code)
-    except PeriodCodeError:
-        ref = None
+    ref = PeriodRef.parse_or_none(code)
     if ref is None or ref.code != code:  # e.g. surrounding spaces were tolerated by the parser
         return gettext("not a period (%(value)r); use YYYY-MM or YYYY-Qn") % {"value": code}
     return _PeriodSlot(index=index, code=code, kind=ref.kind, id=None, status=None)
