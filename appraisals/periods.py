@@ -46,6 +46,14 @@ class PeriodRef:
         raise PeriodCodeError(f"{code!r} is not a period (use YYYY-MM, YYYY-Qn or YYYY)")
 
     @classmethod
+    def parse_or_none(cls, code: str) -> PeriodRef | None:
+        """``parse``, with None for what is not a period code."""
+        try:
+            return cls.parse(code)
+        except PeriodCodeError:
+            return None
+
+    @classmethod
     def month(cls, year: int, month: int) -> PeriodRef:
         return cls(year=year, kind=MONTH, number=month)
 

@@ -166,10 +166,7 @@ def ratings_enter(
     or nothing: either every value is saved (with who and when) or none."""
     if not can_rate(rater_user, employee):
         raise PermissionDenied
-    try:
-        quarter = PeriodRef.parse(quarter_code)
-    except PeriodCodeError:
-        quarter = None
+    quarter = PeriodRef.parse_or_none(quarter_code)
     if quarter is None or quarter.kind != QUARTER:
         raise RatingRefused(gettext("%(code)s is not a quarter.") % {"code": quarter_code}, field="quarter")
     if not values:

@@ -117,6 +117,18 @@ def _fetch(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _values(period_ids: list[int], id_sql: str, id_params: list, metrics: list[str]) -> list[tuple]:
+    """``(employee_id, metric, period_id, value)`` of ``metrics`` in those periods, for the employees
+    ``id_sql`` selects."""
+    period_sql, period_params = id_list_sql("period_id", period_ids)
+    metric_sql = ", ".join(["%s"] * len(metrics))
+    return _fetch(
+        f"SELECT employee_id, metric_id, period_id, value FROM appraisals_metricvalue "
+        f"WHERE {period_sql} AND {id_sql} AND metric_id IN ({metric_sql})",
+        period_params + id_params + metrics,
+    )
+
+
 def _sums(select_keys: str, source_sql: str, params: list, key_count: int, prefix: str = "") -> list[tuple]:
     """``(keys..., Σ value, count)`` grouped by the keys.
 
@@ -195,13 +207,7 @@ def chunk_inputs(
     own_by_month: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     commission_metrics = sorted(policy.commission_metrics(period.kind))
     if period.kind != MONTH and commission_metrics and sub_ids:
-        period_sql, period_params = id_list_sql("period_id", sub_ids)
-        metric_sql = ", ".join(["%s"] * len(commission_metrics))
-        for employee_id, metric, pid, value in _fetch(
-            f"SELECT employee_id, metric_id, period_id, value FROM appraisals_metricvalue "
-            f"WHERE {period_sql} AND {id_sql} AND metric_id IN ({metric_sql})",
-            period_params + id_params + commission_metrics,
-        ):
+        for employee_id, metric, pid, value in _values(sub_ids, id_sql, id_params, commission_metrics):
             own_by_month[employee_id][metric][code_of[pid]] = _decimal(value)
 
     # Point values for deltas (M5): the period's last quarter and the baseline quarter.
@@ -209,13 +215,7 @@ def chunk_inputs(
     delta_metrics = sorted(policy.point_metrics())
     point_ids = [period_ids[c] for c in (period.last_quarter, period.baseline_quarter) if c and c in period_ids]
     if delta_metrics and point_ids:
-        period_sql, period_params = id_list_sql("period_id", point_ids)
-        metric_sql = ", ".join(["%s"] * len(delta_metrics))
-        for employee_id, metric, pid, value in _fetch(
-            f"SELECT employee_id, metric_id, period_id, value FROM appraisals_metricvalue "
-            f"WHERE {period_sql} AND {id_sql} AND metric_id IN ({metric_sql})",
-            period_params + id_params + delta_metrics,
-        ):
+        for employee_id, metric, pid, value in _values(point_ids, id_sql, id_params, delta_metrics):
             at[employee_id][(metric, code_of[pid])] = _decimal(value)
 
     # Bands of earlier months (flex time).

@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from appraisals import scoring
 from appraisals.models import KpiScore, Metric, MetricValue, Period, Scorecard
-from appraisals.periods import MONTH, QUARTER, PeriodCodeError, PeriodRef
+from appraisals.periods import MONTH, QUARTER, PeriodRef
 from roles.models import Employee
 from sales_perf.bulk import copy_from, copy_json, copy_number, copy_text, execute, insert_rows, next_ids
 from sales_perf.tabular import (
@@ -173,10 +173,7 @@ def _period_slot(code: str, index: int, stored_periods: dict[str, tuple[str, int
         return _PeriodSlot(index=index, code=code, kind=kind, id=pk, status=status)
     if not code:
         return gettext("required")
-    try:
-        ref = PeriodRef.parse(code)
-    except PeriodCodeError:
-        ref = None
+    ref = PeriodRef.parse_or_none(code)
     if ref is None or ref.code != code:  # e.g. surrounding spaces were tolerated by the parser
         return gettext("not a period (%(value)r); use YYYY-MM or YYYY-Qn") % {"value": code}
     return _PeriodSlot(index=index, code=code, kind=ref.kind, id=None, status=None)
@@ -184,6 +181,22 @@ def _period_slot(code: str, index: int, stored_periods: dict[str, tuple[str, int
 
 def _number_text(value: Decimal) -> str:
     return format(value.normalize(), "f")
+
+
+def _value_problem(number: Decimal, rule: _MetricRule, limits: tuple[str, str | None], text: str) -> str | None:
+    """What is wrong with a finite value of ``rule``'s metric (``limits``: its minimum and maximum as
+    written to the user), or None when it may be stored."""
+    if number < rule.minimum:
+        return gettext("below the minimum %(minimum)s (%(value)r)") % {"minimum": limits[0], "value": text}
+    if rule.maximum is not None and number > rule.maximum:
+        return gettext("above the maximum %(maximum)s (%(value)r)") % {"maximum": limits[1], "value": text}
+    if number >= _VALUE_LIMIT:
+        return gettext("too large (%(value)r)") % {"value": text}
+    if rule.integer_only and number != number.to_integral_value():
+        return gettext("not a whole number (%(value)r)") % {"value": text}
+    if number != number.quantize(_VALUE_QUANTUM):
+        return gettext("more than 4 decimal places (%(value)r)") % {"value": text}
+    return None
 
 
 def _metrics_validate(
@@ -265,30 +278,9 @@ def _metrics_validate(
                 add_error(line, "value", gettext("not a finite number (%(value)r)") % {"value": text})
                 number = None
             elif rule is not None:
-                if number < rule.minimum:
-                    add_error(
-                        line,
-                        "value",
-                        gettext("below the minimum %(minimum)s (%(value)r)")
-                        % {"minimum": limits[rule.code][0], "value": text},
-                    )
-                    number = None
-                elif rule.maximum is not None and number > rule.maximum:
-                    add_error(
-                        line,
-                        "value",
-                        gettext("above the maximum %(maximum)s (%(value)r)")
-                        % {"maximum": limits[rule.code][1], "value": text},
-                    )
-                    number = None
-                elif number >= _VALUE_LIMIT:
-                    add_error(line, "value", gettext("too large (%(value)r)") % {"value": text})
-                    number = None
-                elif rule.integer_only and number != number.to_integral_value():
-                    add_error(line, "value", gettext("not a whole number (%(value)r)") % {"value": text})
-                    number = None
-                elif number != number.quantize(_VALUE_QUANTUM):
-                    add_error(line, "value", gettext("more than 4 decimal places (%(value)r)") % {"value": text})
+                problem = _value_problem(number, rule, limits[rule.code], text)
+                if problem:
+                    add_error(line, "value", problem)
                     number = None
 
         if employee_id is None or rule is None or slot is None:

@@ -187,17 +187,33 @@ def history(filters: HistoryFilter) -> History:
 
 
 class _Names:
-    """Usernames, employee numbers and role codes by id, loaded once per batch of rows."""
+    """Usernames, employee numbers, role codes (and period codes, when asked) by id, loaded once per
+    batch of rows."""
 
-    def __init__(self, user_ids: Iterable = (), employee_ids: Iterable = ()):
+    def __init__(self, user_ids: Iterable = (), employee_ids: Iterable = (), period_ids: Iterable = ()):
         user_ids = {pk for pk in user_ids if pk is not None}
         employee_ids = {pk for pk in employee_ids if pk is not None}
         self.users = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
         self.employees = dict(Employee.objects.filter(pk__in=employee_ids).values_list("pk", "employee_no"))
         self.roles = dict(Role.objects.values_list("pk", "code"))
+        period_ids = set(period_ids)
+        self.periods = dict(Period.objects.filter(pk__in=period_ids).values_list("pk", "code")) if period_ids else {}
+
+    @classmethod
+    def of_rows(cls, rows: list) -> _Names:
+        """For history rows of an employee's figure in a period (metric values, rewards)."""
+        return cls(
+            user_ids=[row.history_user_id for row in rows],
+            employee_ids=[row.employee_id for row in rows],
+            period_ids=[row.period_id for row in rows],
+        )
 
     def user(self, pk) -> str:
         return self.users.get(pk, "") if pk is not None else ""
+
+    def employee_and_period(self, row) -> tuple[str, str]:
+        """The employee number and the period code of a row of ``of_rows``."""
+        return self.employees.get(row.employee_id, str(row.employee_id)), self.periods.get(row.period_id, "")
 
 
 def _text(value) -> str:
@@ -217,6 +233,15 @@ def _window(queryset: QuerySet, filters: HistoryFilter, field: str) -> QuerySet:
     if window is None:
         return queryset
     return queryset.filter(**{f"{field}__gte": window[0], f"{field}__lt": window[1]})
+
+
+def _of_employee_and_period(rows: QuerySet, filters: HistoryFilter) -> QuerySet:
+    """The history rows of the chosen employee and period (rows that carry both ids)."""
+    if filters.employee is not None:
+        rows = rows.filter(employee_id=filters.employee.pk)
+    if filters.period is not None:
+        rows = rows.filter(period_id=filters.period.pk)
+    return rows
 
 
 # --------------------------------------------------------------------------- the five sources
@@ -285,20 +310,14 @@ def _employee_entries(rows: list) -> list[Entry]:
 def _metric_source(filters: HistoryFilter) -> Source:
     # Ordered by the row id, which grows with time: the table's primary key serves a page of it.
     rows = MetricValue.history.model.objects.order_by("-history_id")
-    if filters.employee is not None:
-        rows = rows.filter(employee_id=filters.employee.pk)
-    if filters.period is not None:
-        rows = rows.filter(period_id=filters.period.pk)
-    return Source(rows, _metric_entries)
+    return Source(_of_employee_and_period(rows, filters), _metric_entries)
 
 
 def _metric_entries(rows: list) -> list[Entry]:
-    names = _Names(user_ids=[row.history_user_id for row in rows], employee_ids=[row.employee_id for row in rows])
-    periods = dict(Period.objects.filter(pk__in={row.period_id for row in rows}).values_list("pk", "code"))
+    names = _Names.of_rows(rows)
     entries = []
     for row in rows:
-        employee_no = names.employees.get(row.employee_id, str(row.employee_id))
-        period_code = periods.get(row.period_id, "")
+        employee_no, period_code = names.employee_and_period(row)
         if row.history_type == "-":
             change = f"{_text(row.value)} → {EMPTY}"
         else:
@@ -345,22 +364,18 @@ def _policy_entries(rows: list) -> list[Entry]:
 
 
 def _reward_source(filters: HistoryFilter) -> Source:
-    rows = RewardSuggestion.history.model.objects.order_by("-history_date", "-history_id")
-    if filters.employee is not None:
-        rows = rows.filter(employee_id=filters.employee.pk)
-    if filters.period is not None:
-        rows = rows.filter(period_id=filters.period.pk)
+    rows = _of_employee_and_period(
+        RewardSuggestion.history.model.objects.order_by("-history_date", "-history_id"), filters
+    )
     return Source(rows, _reward_entries)
 
 
 def _reward_entries(rows: list) -> list[Entry]:
-    names = _Names(user_ids=[row.history_user_id for row in rows], employee_ids=[row.employee_id for row in rows])
-    periods = dict(Period.objects.filter(pk__in={row.period_id for row in rows}).values_list("pk", "code"))
+    names = _Names.of_rows(rows)
     statuses = dict(RewardSuggestion.Status.choices)
     entries = []
     for row in rows:
-        employee_no = names.employees.get(row.employee_id, str(row.employee_id))
-        period_code = periods.get(row.period_id, "")
+        employee_no, period_code = names.employee_and_period(row)
         entries.append(
             Entry(
                 at=row.history_date,

@@ -87,6 +87,12 @@ def _write_xlsx(header: Sequence[str], rows: Iterable[Sequence], stream: IO) -> 
     workbook.save(stream)
 
 
+def add_export_arguments(parser) -> None:
+    """The export commands' ``--format`` and ``-o/--output``, as ``write_export`` takes them."""
+    parser.add_argument("--format", choices=FORMATS, default="csv")
+    parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+
 def write_export(header: Sequence[str], rows: Iterable[Sequence], *, fmt: str, output: str | None, stdout) -> None:
     """What the export commands do with a table: write it to ``output``, or to standard output
     (a command's text stream for CSV, the raw binary stream for XLSX)."""

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from appraisals.models import BandDefinition, KpiDefinition, Period, PolicyVersion, RewardRule
-from appraisals.periods import MONTH, PeriodCodeError, PeriodRef
+from appraisals.periods import MONTH, PeriodRef
 from appraisals.policy import (
     KpiFigures,
     PolicyFigures,
@@ -146,10 +146,7 @@ class MonthField(forms.CharField):
         text = (super().to_python(value) or "").strip()
         if not text:
             return None
-        try:
-            ref = PeriodRef.parse(text)
-        except PeriodCodeError:
-            ref = None
+        ref = PeriodRef.parse_or_none(text)
         if ref is None or ref.kind != MONTH:
             raise forms.ValidationError(_("Enter a month as YYYY-MM."), code="invalid")
         return ref.start

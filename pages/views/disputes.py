@@ -137,9 +137,15 @@ def dispute_detail(request, pk: int):
     return _detail(request, dispute)
 
 
+def _correction_periods(dispute: Dispute) -> list[str]:
+    """The codes a correction of the dispute's period may name: its months, then its quarters."""
+    ref = dispute.period.ref
+    return [m.code for m in ref.months()] + [q.code for q in ref.quarters()]
+
+
 def _detail(request, dispute: Dispute, *, accept_form=None, reject_form=None, corrections=None, status=200):
     is_hr = audience(request.user) == HR
-    periods = [m.code for m in dispute.period.ref.months()] + [q.code for q in dispute.period.ref.quarters()]
+    periods = _correction_periods(dispute)
     corrected_at = next((event.at for event in dispute.events.all() if event.action == "corrected"), None)
     reclosed = (
         PeriodEvent.objects.filter(period=dispute.period, action=PeriodEvent.Action.CLOSED, at__gt=corrected_at)
@@ -191,7 +197,7 @@ def dispute_accept_view(request, pk: int):
     are written, and everything due goes back into the close line."""
     require_audience(request.user, HR)
     dispute = get_dispute_for_user(request.user, pk)
-    periods = [m.code for m in dispute.period.ref.months()] + [q.code for q in dispute.period.ref.quarters()]
+    periods = _correction_periods(dispute)
     form = AcceptDisputeForm(request.POST, prefix="accept")
     corrections = CorrectionFormSet(request.POST, prefix="fix", form_kwargs={"periods": periods})
     if not (form.is_valid() and corrections.is_valid()):

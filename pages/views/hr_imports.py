@@ -18,12 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from appraisals.models import Metric
 from appraisals.services import METRIC_COLUMNS
 from pages.forms.hr_imports import ImportForm
+from pages.views.jobs import progress_config, wants_json
 from roles.access import HR, require_audience
 from roles.services import EMPLOYEE_COLUMNS
 from uploads.models import ImportJob
 from uploads.tasks import import_job_enqueue
 
-POLL_INTERVAL_MS = 1000  # how often the job page asks for progress
 RECENT_JOBS = 10  # imports listed under the upload forms
 KINDS = (ImportJob.Kind.EMPLOYEES, ImportJob.Kind.METRICS)
 # What each column of the two files holds (POLICY.md §7), shown beside the upload forms.
@@ -81,11 +81,7 @@ def imports(request):
 def import_job(request, job_id: int):
     require_audience(request.user, HR)
     job = get_import_job_for_hr(job_id)
-    wants_json = (
-        request.GET.get("format") == "json"
-        or request.get_preferred_type(["text/html", "application/json"]) == "application/json"
-    )
-    if wants_json:
+    if wants_json(request):
         return JsonResponse(import_job_status(job))
     return render(
         request,
@@ -93,11 +89,7 @@ def import_job(request, job_id: int):
         {
             "job": job,
             "summary": import_summary(job) if job.status == ImportJob.Status.DONE else "",
-            "progress_config": {
-                "url": f"{reverse('hr:import_job', args=[job.pk])}?format=json",
-                "interval_ms": POLL_INTERVAL_MS,
-                "labels": {status.value: str(status.label) for status in ImportJob.Status},
-            },
+            "progress_config": progress_config(reverse("hr:import_job", args=[job.pk]), ImportJob.Status),
             "hr_section": "imports",
         },
     )

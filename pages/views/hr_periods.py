@@ -30,6 +30,7 @@ from closing.checklist import close_checklist, close_dry_run
 from closing.models import CloseJob
 from closing.tasks import close_due_enqueue, close_period_enqueue
 from pages.forms.hr_periods import ClosePeriodForm, PeriodFilterForm, ReopenForm
+from pages.views.jobs import progress_config, wants_json
 from rewards.models import RewardSuggestion
 from roles.access import HR, require_audience
 from roles.models import Employee
@@ -38,7 +39,6 @@ from sales_perf import exports
 logger = logging.getLogger(__name__)
 
 PERIODS_PER_PAGE = 36
-POLL_INTERVAL_MS = 1000  # how often the job page asks for progress
 EXPORT_CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -275,11 +275,7 @@ def period_export(request, code: str):
 def job(request, job_id: int):
     require_audience(request.user, HR)
     close_job = get_job_for_hr(job_id)
-    wants_json = (
-        request.GET.get("format") == "json"
-        or request.get_preferred_type(["text/html", "application/json"]) == "application/json"
-    )
-    if wants_json:
+    if wants_json(request):
         return JsonResponse(_job_status(close_job))
     finished = close_job.is_finished
     summary = None
@@ -303,12 +299,9 @@ def job(request, job_id: int):
             "summary": summary,
             "no_data_people": no_data,
             "no_data_more": max((summary or {}).get("no_data", 0) - len(no_data), 0),
-            "progress_config": {
-                "url": f"{reverse('hr:job', args=[close_job.pk])}?format=json",
-                "interval_ms": POLL_INTERVAL_MS,
-                "labels": {status.value: str(status.label) for status in CloseJob.Status},
-                "steps": _("%(done)s of %(total)s steps"),
-            },
+            "progress_config": progress_config(
+                reverse("hr:job", args=[close_job.pk]), CloseJob.Status, steps=_("%(done)s of %(total)s steps")
+            ),
         },
     )
 

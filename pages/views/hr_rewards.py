@@ -515,29 +515,11 @@ def policy_new(request, pk: int):
     source = get_version_for_hr(pk)
     initial = {"name": _("%(name)s (copy)") % {"name": source.name}, "effective_from": first_free_month()}
     editor = PolicyEditor(source, request.POST or None, initial=initial)
-    preview = None
-    if request.method == "POST" and editor.is_valid():
-        if "preview" in request.POST:
-            preview = _editor_preview(request, editor, source)
-        else:
-            try:
-                version = policy_version_copy(
-                    source=source,
-                    name=editor.form.cleaned_data["name"],
-                    effective_from=editor.form.cleaned_data["effective_from"],
-                    figures=editor.figures(),
-                    user=request.user,
-                )
-            except PolicyRefused as exc:
-                editor.form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Policy version “%(name)s” saved.") % {"name": version.name})
-                return redirect("hr:policy_detail", pk=version.pk)
-    return render(
-        request,
-        "hr/policy_edit.html",
-        _context("policy", editor=editor, source=source, version=None, preview=preview),
-    )
+
+    def save(**fields) -> PolicyVersion:
+        return policy_version_copy(source=source, user=request.user, **fields)
+
+    return _policy_editor_page(request, editor, source=source, version=None, save=save)
 
 
 @login_required
@@ -551,14 +533,26 @@ def policy_edit(request, pk: int):
         return redirect("hr:policy_detail", pk=version.pk)
     initial = {"name": version.name, "effective_from": version.effective_from}
     editor = PolicyEditor(version, request.POST or None, version=version, initial=initial)
+
+    def save(**fields) -> PolicyVersion:
+        return policy_version_update(version=version, user=request.user, **fields)
+
+    return _policy_editor_page(request, editor, source=version, version=version, save=save)
+
+
+def _policy_editor_page(
+    request, editor: PolicyEditor, *, source: PolicyVersion, version: PolicyVersion | None, save
+) -> HttpResponse:
+    """The editor of ``source`` (``version`` is the one edited in place, None for a new copy): "Preview"
+    scores the figures without saving; otherwise ``save(name=, effective_from=, figures=)`` stores them
+    and returns the version to show, or raises ``PolicyRefused``, shown on the form."""
     preview = None
     if request.method == "POST" and editor.is_valid():
         if "preview" in request.POST:
-            preview = _editor_preview(request, editor, version)
+            preview = _editor_preview(request, editor, source)
         else:
             try:
-                policy_version_update(
-                    version=version,
+                saved = save(
                     name=editor.form.cleaned_data["name"],
                     effective_from=editor.form.cleaned_data["effective_from"],
                     figures=editor.figures(),
@@ -566,12 +560,12 @@ def policy_edit(request, pk: int):
             except PolicyRefused as exc:
                 editor.form.add_error(None, str(exc))
             else:
-                messages.success(request, _("Policy version “%(name)s” saved.") % {"name": version.name})
-                return redirect("hr:policy_detail", pk=version.pk)
+                messages.success(request, _("Policy version “%(name)s” saved.") % {"name": saved.name})
+                return redirect("hr:policy_detail", pk=saved.pk)
     return render(
         request,
         "hr/policy_edit.html",
-        _context("policy", editor=editor, source=version, version=version, preview=preview),
+        _context("policy", editor=editor, source=source, version=version, preview=preview),
     )
 
 

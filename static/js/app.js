@@ -5,7 +5,11 @@
  * - a progress bar with data-percent gets its exact width (the server's class rounds it to 5 %);
  * - window.salesPerf.drawChart(dataId, canvasId, config) draws a page's chart: config(data) gets the
  *   json_script data and returns the Chart.js configuration; nothing happens when the data, the canvas
- *   or Chart.js is missing. The page's chart script loads after this file. */
+ *   or Chart.js is missing. The page's chart script loads after this file;
+ * - window.salesPerf.pollJob(config, show, isFinished) polls a job page's JSON status at config.url
+ *   every config.interval_ms (1 s by default), hands each status to show(status), and reloads the
+ *   page once isFinished(status) is true, so the server renders the outcome (the same page a visitor
+ *   without JavaScript gets through the meta refresh). On a hiccup it keeps trying, more slowly. */
 (function () {
   "use strict";
   document.querySelectorAll("[data-submit-on-change]").forEach(function (select) {
@@ -30,6 +34,36 @@
         return;
       }
       new Chart(canvas, config(JSON.parse(source.textContent)));
+    },
+    pollJob: function (config, show, isFinished) {
+      var interval = config.interval_ms || 1000;
+      var failures = 0;
+
+      function poll() {
+        fetch(config.url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+          .then(function (response) {
+            if (!response.ok) {
+              throw new Error("HTTP " + response.status);
+            }
+            return response.json();
+          })
+          .then(function (status) {
+            failures = 0;
+            show(status);
+            if (isFinished(status)) {
+              window.location.reload();
+              return;
+            }
+            window.setTimeout(poll, interval);
+          })
+          .catch(function () {
+            // A hiccup (deploy, network): keep trying, more slowly, up to every 30 seconds.
+            failures += 1;
+            window.setTimeout(poll, Math.min(30000, interval * Math.pow(2, failures)));
+          });
+      }
+
+      window.setTimeout(poll, interval);
     }
   };
 })();

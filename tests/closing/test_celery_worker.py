@@ -7,8 +7,6 @@ without them it is skipped, unless SALES_PERF_REQUIRE_SERVICES=1 (as in CI), whe
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from appraisals.models import Metric, MetricValue, Period, Scorecard
 from closing.models import CloseJob
 from closing.services import close_job_wait, period_reopen
 from closing.tasks import close_period_enqueue
+from demo.workers import celery_worker
 from rewards.models import RewardSuggestion
 from roles.models import Role
 from tests.builders import employee, period
@@ -50,36 +49,11 @@ def worker():
         "DATABASE_CONN_MAX_AGE": "0",
         "SALES_PERF_CLOSE_CHUNK_SIZE": "100",
     }
-    log = open(ROOT / "celery-test-worker.log", "w")  # noqa: SIM115 - closed in the finally below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "sales_perf",
-            "worker",
-            "--concurrency",
-            "2",
-            "-l",
-            "info",
-            "-n",
-            "test@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with (
+        open(ROOT / "celery-test-worker.log", "w") as log,
+        celery_worker(concurrency=2, loglevel="info", name="test@%h", env=env, stdout=log, stop_timeout=20) as process,
+    ):
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def _wait(job: CloseJob, timeout: float = 90) -> CloseJob:

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from appraisals.exports import ExportRefused, scorecard_export
 from appraisals.models import Period
 from appraisals.periods import PeriodCodeError, PeriodRef
-from sales_perf.exports import FORMATS, write_export
+from sales_perf.exports import add_export_arguments, write_export
 
 
 class Command(BaseCommand):
@@ -11,8 +11,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("period")
-        parser.add_argument("--format", choices=FORMATS, default="csv")
-        parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+        add_export_arguments(parser)
 
     def handle(self, *args, period: str, format: str, output: str | None, **options):
         try:

@@ -10,6 +10,7 @@ Each close runs in a fresh subprocess (in-process Celery), so its peak memory is
 
 from __future__ import annotations
 
+import contextlib
 import cProfile
 import io
 import json
@@ -26,6 +27,7 @@ from django.db import connection, transaction
 
 from appraisals.models import KpiScore, MetricValue, Period, Scorecard
 from appraisals.periods import PeriodRef
+from demo.workers import celery_worker
 from rewards.models import RewardSuggestion
 from roles.models import Employee
 
@@ -69,32 +71,13 @@ class Command(BaseCommand):
             self._measure(measure, profile=profile)
             return
         self.profile = profile
-        self.worker = None
-        if workers:
-            if not settings.CELERY_BROKER_URL.startswith("redis"):
-                raise CommandError("--workers needs CELERY_BROKER_URL (Redis)")
-            self.worker = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "sales_perf",
-                    "worker",
-                    "--concurrency",
-                    str(workers),
-                    "-l",
-                    "warning",
-                ],
-                cwd=ROOT,
-            )
-            time.sleep(5)
-        try:
+        with contextlib.ExitStack() as stack:
+            if workers:
+                if not settings.CELERY_BROKER_URL.startswith("redis"):
+                    raise CommandError("--workers needs CELERY_BROKER_URL (Redis)")
+                stack.enter_context(celery_worker(concurrency=workers, loglevel="warning"))
+                time.sleep(5)
             self._bench(employees=employees, year=year, seed=seed, rebuild=rebuild, workers=workers)
-        finally:
-            if self.worker:
-                self.worker.terminate()
-                self.worker.wait(timeout=30)
 
     def _bench(self, *, employees: int, year: int, seed: int, rebuild: bool, workers: int) -> None:
         if connection.vendor != "postgresql":

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from rewards.selectors import BONUS_LIST_COLUMNS, bonus_list, bonus_list_is_provisional
-from sales_perf.exports import FORMATS, write_export
+from sales_perf.exports import add_export_arguments, write_export
 
 
 class Command(BaseCommand):
@@ -9,8 +9,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("year")
-        parser.add_argument("--format", choices=FORMATS, default="csv")
-        parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+        add_export_arguments(parser)
         parser.add_argument("--approved-only", action="store_true", help="count approved rewards only")
 
     def handle(self, *args, year: str, format: str, output: str | None, approved_only: bool, **options):
