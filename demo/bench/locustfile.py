@@ -28,6 +28,7 @@ class _LoggedIn(HttpUser):
     def on_start(self) -> None:
         self.client.headers.update(PROXY_HEADERS)
         page = self.client.get("/accounts/login/", name="login form")
+        self._trust_cookies()
         token = TOKEN.search(page.text)
         if token is None:
             raise RuntimeError("no CSRF token on the login page")
@@ -41,8 +42,11 @@ class _LoggedIn(HttpUser):
         ) as response:
             if response.status_code != 302:
                 response.failure(f"login as {self.username} answered {response.status_code}")
-        # The cookies are marked Secure; the proxy would carry them over TLS. Locust talks plain
-        # HTTP to gunicorn, so let its cookie jar send them anyway.
+        self._trust_cookies()
+
+    def _trust_cookies(self) -> None:
+        """The cookies are marked Secure; the proxy would carry them over TLS. Locust talks plain
+        HTTP to gunicorn, so let its cookie jar send them anyway."""
         for cookie in self.client.cookies:
             cookie.secure = False
 
