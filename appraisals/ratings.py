@@ -157,13 +157,22 @@ def _check_value(metric: Metric, value: Decimal) -> None:
 
 
 def ratings_enter(
-    *, rater_user, employee: Employee, quarter_code: str, values: Mapping[str, Decimal]
+    *,
+    rater_user,
+    employee: Employee,
+    quarter_code: str,
+    values: Mapping[str, Decimal],
+    comments: Mapping[str, str] | None = None,
 ) -> list[MetricValue]:
     """Save ``employee``'s ratings for an open quarter; a metric left out keeps its stored value.
 
+    A rating of 2 or below, or of 5, needs a comment (``comments`` by metric code, or one already
+    stored for that rating); a comment given is saved with the rating.
+
     Raises ``PermissionDenied`` when the rater may not rate this person and ``RatingRefused``
-    for a closed quarter, a metric the person is not rated on, or a value out of range. All
-    or nothing: either every value is saved (with who and when) or none."""
+    for a closed quarter, a metric the person is not rated on, a value out of range or a missing
+    comment. All or nothing: either every value is saved (with who and when) or none."""
+    comments = {code: text.strip() for code, text in (comments or {}).items() if text and text.strip()}
     if not can_rate(rater_user, employee):
         raise PermissionDenied
     quarter = PeriodRef.parse_or_none(quarter_code)
@@ -188,6 +197,15 @@ def ratings_enter(
         period = Period.objects.select_for_update().get(pk=period.pk)
         if period.status != Period.Status.OPEN:
             raise RatingRefused(quarter_frozen_message(quarter.code, period.status), field="quarter")
+        commented = set(
+            RatingComment.objects.filter(employee=employee, period=period).values_list("metric_id", flat=True)
+        )
+        for code in (c for c in metrics if c in values):
+            if comment_required(values[code]) and code not in comments and code not in commented:
+                raise RatingRefused(
+                    gettext("A rating of 2 or below, or of 5, needs a comment."),
+                    field=code,
+                )
         now = timezone.now()
         saved = []
         for code in (c for c in metrics if c in values):
@@ -198,6 +216,13 @@ def ratings_enter(
                 defaults={"value": values[code], "entered_by": rater_user, "entered_at": now},
             )
             saved.append(value)
+            if code in comments:
+                RatingComment.objects.update_or_create(
+                    employee=employee,
+                    period=period,
+                    metric=metrics[code],
+                    defaults={"text": comments[code], "entered_by": rater_user, "entered_at": now},
+                )
     return saved
 
 

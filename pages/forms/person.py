@@ -14,6 +14,7 @@ from appraisals.models import Metric
 from appraisals.ratings import QuarterOption, quarter_frozen_message
 
 RATING_PREFIX = "rating_"
+COMMENT_PREFIX = "comment_"
 
 
 def _rating_text(value: Decimal | None) -> str:
@@ -48,6 +49,13 @@ class RatingsForm(forms.Form):
                 widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
                 help_text=gettext("Now %(values)s. Leave blank to keep.") % {"values": now},
             )
+            self.fields[COMMENT_PREFIX + code] = forms.CharField(
+                label=gettext("Why (%(metric)s)") % {"metric": metric.name},
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=gettext("Needed for a rating of 2 or below, or of 5."),
+            )
         self.metric_codes = list(metrics)
 
         self.helper = FormHelper()
@@ -57,7 +65,10 @@ class RatingsForm(forms.Form):
         self.helper.layout = Layout(
             Row(
                 Column("quarter", css_class="col-sm-4 col-lg-3"),
-                *(Column(RATING_PREFIX + code, css_class="col-sm") for code in self.metric_codes),
+                *(
+                    Column(RATING_PREFIX + code, COMMENT_PREFIX + code, css_class="col-sm")
+                    for code in self.metric_codes
+                ),
             ),
             Submit("save", gettext("Save ratings"), css_class="btn-primary"),
         )
@@ -96,6 +107,14 @@ class RatingsForm(forms.Form):
             code: self.cleaned_data[RATING_PREFIX + code]
             for code in self.metric_codes
             if self.cleaned_data.get(RATING_PREFIX + code) is not None
+        }
+
+    def comments(self) -> dict[str, str]:
+        """The comments given, by metric code (blank ones left out)."""
+        return {
+            code: self.cleaned_data[COMMENT_PREFIX + code].strip()
+            for code in self.metric_codes
+            if (self.cleaned_data.get(COMMENT_PREFIX + code) or "").strip()
         }
 
     def add_refusal(self, field: str | None, message: str) -> None:

@@ -300,7 +300,11 @@ def job(request, job_id: int):
             "no_data_people": no_data,
             "no_data_more": max((summary or {}).get("no_data", 0) - len(no_data), 0),
             "progress_config": progress_config(
-                reverse("hr:job", args=[close_job.pk]), CloseJob.Status, steps=_("%(done)s of %(total)s steps")
+                reverse("hr:job", args=[close_job.pk]),
+                CloseJob.Status,
+                # The script picks by the total: the singular (total 1) or the language's other form.
+                steps_one=ngettext("%(done)s of %(total)s step", "%(done)s of %(total)s steps", 1),
+                steps=ngettext("%(done)s of %(total)s step", "%(done)s of %(total)s steps", 2),
             ),
         },
     )

@@ -63,6 +63,7 @@ def employee_ratings(request, employee_no: str):
                 employee=employee,
                 quarter_code=form.cleaned_data["quarter"],
                 values=form.ratings(),
+                comments=form.comments(),
             )
         except RatingRefused as refusal:
             form.add_refusal(refusal.field, refusal.message)

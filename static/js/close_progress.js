@@ -1,6 +1,7 @@
 /* The close job page: poll the job's JSON status and move the progress bar.
  * Config comes from the json_script element "close-progress-config":
- *   {url, interval_ms, labels: {status: label}, steps: "%(done)s of %(total)s steps"}.
+ *   {url, interval_ms, labels: {status: label}, steps_one: "%(done)s of %(total)s step",
+ *    steps: "%(done)s of %(total)s steps"} (the singular for a total of 1, else the plural).
  * When the job is done or failed the page reloads, so the server renders the summary
  * (window.salesPerf.pollJob in app.js does the polling). */
 (function () {
@@ -26,7 +27,8 @@
       label.textContent = (config.labels && config.labels[status.status]) || status.status;
     }
     if (steps && status.steps_total) {
-      steps.textContent = config.steps
+      var form = status.steps_total === 1 && config.steps_one ? config.steps_one : config.steps;
+      steps.textContent = form
         .replace("%(done)s", String(status.steps_done))
         .replace("%(total)s", String(status.steps_total));
     }

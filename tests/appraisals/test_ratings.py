@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from appraisals.models import KpiDefinition, Metric, MetricValue, Period, PolicyVersion
+from appraisals.models import KpiDefinition, Metric, MetricValue, Period, PolicyVersion, RatingComment
 from appraisals.periods import PeriodRef
 from appraisals.ratings import (
     RatingRefused,
@@ -222,3 +222,28 @@ def test_a_manager_rates_a_direct_report_supervisor(org):
         values={"collaboration": Decimal("4"), "team_efficiency": Decimal("3.5")},
     )
     assert stored_metrics(org.s01, period=Q) == {"collaboration": Decimal("4"), "team_efficiency": Decimal("3.5")}
+
+
+@pytest.mark.parametrize("value", ["5", "2", "1.5"])
+def test_an_extreme_rating_without_a_comment_is_refused_and_nothing_is_saved(org, value):
+    with pytest.raises(RatingRefused) as refused:
+        ratings_enter(
+            rater_user=org.s01.user,
+            employee=org.r01,
+            quarter_code=Q,
+            values={"skill_growth": Decimal("4"), "collaboration": Decimal(value)},
+        )
+    assert refused.value.field == "collaboration"
+    assert stored_metrics(org.r01, period=Q) == {}
+
+
+def test_an_extreme_rating_with_a_comment_is_saved_with_it(org):
+    ratings_enter(
+        rater_user=org.s01.user,
+        employee=org.r01,
+        quarter_code=Q,
+        values={"collaboration": Decimal("2")},
+        comments={"collaboration": "  Missed three hand-overs.  "},
+    )
+    assert stored_metrics(org.r01, period=Q) == {"collaboration": Decimal("2")}
+    assert RatingComment.objects.get(employee=org.r01).text == "Missed three hand-overs."

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from appraisals.models import KpiDefinition, Metric, MetricValue, Period
+from appraisals.models import KpiDefinition, Metric, MetricValue, Period, RatingComment
 from appraisals.ratings import RatingRefused, rating_quarters
 from pages.person import kpi_explanation, person_page
 from rewards.models import RewardSuggestion
@@ -304,10 +304,32 @@ def test_blank_rating_leaves_the_stored_value(supervisor_client, org):
     ratings(org.r01, quarter=current, skill_growth="3")
 
     supervisor_client.post(
-        ratings_url("R01"), {"quarter": current, "rating_collaboration": "5", "rating_skill_growth": ""}
+        ratings_url("R01"), {"quarter": current, "rating_collaboration": "4.5", "rating_skill_growth": ""}
     )
 
-    assert stored_metrics(org.r01, period=current) == {"collaboration": Decimal("5"), "skill_growth": Decimal("3")}
+    assert stored_metrics(org.r01, period=current) == {"collaboration": Decimal("4.5"), "skill_growth": Decimal("3")}
+
+
+def test_a_rating_of_five_needs_a_comment_which_is_kept(supervisor_client, org):
+    current, _previous = quarters()
+
+    refused = supervisor_client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "5"})
+
+    assert refused.status_code == 200
+    assert "A rating of 2 or below, or of 5, needs a comment." in refused.content.decode()
+    assert stored_metrics(org.r01, period=current) == {}
+
+    supervisor_client.post(
+        ratings_url("R01"),
+        {"quarter": current, "rating_collaboration": "5", "comment_collaboration": "Led the Q3 handover."},
+    )
+
+    assert stored_metrics(org.r01, period=current) == {"collaboration": Decimal("5")}
+    comment = RatingComment.objects.get(employee=org.r01, metric_id="collaboration")
+    assert (comment.text, comment.period.code) == ("Led the Q3 handover.", current)
+    # Stored with its comment, the rating can be entered again without repeating it.
+    supervisor_client.post(ratings_url("R01"), {"quarter": current, "rating_collaboration": "5"})
+    assert RatingComment.objects.filter(employee=org.r01).count() == 1
 
 
 def test_closed_quarter_is_refused_with_a_form_error(supervisor_client, org):
