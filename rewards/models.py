@@ -76,8 +76,9 @@ class RewardSuggestion(models.Model):
             models.CheckConstraint(condition=~Q(status="rejected") | ~Q(reason=""), name="reward_rejection_has_reason"),
         ]
         indexes = [
-            # HR's reward list filters by status within a period.
-            models.Index(fields=["period", "status"], name="reward_period_status"),
+            # HR's reward list filters by status within a period, and its totals per period and
+            # reward kind read this index alone (it covers code and amount).
+            models.Index(fields=["period", "code", "status"], include=["amount"], name="reward_period_code_status"),
         ]
 
     # The audit trail of HR's decisions (rewards.services writes a row for each one).

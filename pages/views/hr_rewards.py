@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -102,9 +102,12 @@ def reward_labels() -> dict[str, str]:
     return labels
 
 
-def _totals_by_code(queryset, labels: dict[str, str]) -> list[dict]:
-    """Count and amount per reward type, in the order of the reward table (1 query)."""
-    rows = {row["code"]: row for row in queryset.order_by().values("code").annotate(n=Count("id"), total=Sum("amount"))}
+def _totals_by_code(rows, labels: dict[str, str]) -> list[dict]:
+    """Count and amount per reward type, in the order of the reward table; ``rows`` is a queryset
+    of suggestions (1 query) or ready rows of code, n and total."""
+    if isinstance(rows, QuerySet):
+        rows = rows.order_by().values("code").annotate(n=Count("*"), total=Sum("amount"))
+    rows = {row["code"]: row for row in rows}
     order = [code for code in labels if code in rows] + sorted(code for code in rows if code not in labels)
     return [
         {"code": code, "label": labels.get(code, code), "n": rows[code]["n"], "total": rows[code]["total"]}
@@ -195,13 +198,9 @@ def rewards(request):
         listed = listed.filter(code=filters["code"])
     if "status" in filters:
         listed = listed.filter(status=filters["status"])
-    totals = _totals_by_code(listed, labels)
-    page = Paginator(
-        listed.select_related("employee", "period", "decided_by").order_by(
-            "-period__end", "period__start", "employee__employee_no", "code", "pk"
-        ),
-        REWARDS_PER_PAGE,
-    ).get_page(request.GET.get("page"))
+    rows = RewardsByPeriod(listed)
+    totals = _totals_by_code(rows.counts_by_code(), labels)
+    page = Paginator(rows, REWARDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "hr/rewards.html",
@@ -216,6 +215,58 @@ def rewards(request):
             here=request.get_full_path(),
         ),
     )
+
+
+class RewardsByPeriod:
+    """The filtered rewards of closed periods as the list shows them (newest period first, then by
+    employee number and reward), for Django's Paginator: ``len()`` and slices.
+
+    One aggregate per (period, reward kind) gives the page count and the totals; a page then reads
+    only the periods it spans, each in employee-number order straight from the indexes, so a page
+    costs the same whether the periods hold a hundred rewards or a million."""
+
+    def __init__(self, suggestions: QuerySet) -> None:
+        self.suggestions = suggestions
+        rows = list(suggestions.order_by().values("period_id", "code").annotate(n=Count("*"), total=Sum("amount")))
+        self._by_code = rows
+        sizes: dict[int, int] = {}
+        for row in rows:
+            sizes[row["period_id"]] = sizes.get(row["period_id"], 0) + row["n"]
+        order = Period.objects.filter(pk__in=sizes).order_by("-end", "start", "pk").values_list("pk", flat=True)
+        self._periods = [(pk, sizes[pk]) for pk in order]
+
+    def counts_by_code(self) -> list[dict]:
+        """Count and amount per reward kind over every period (from the same aggregate)."""
+        merged: dict[str, dict] = {}
+        for row in self._by_code:
+            entry = merged.setdefault(row["code"], {"code": row["code"], "n": 0, "total": None})
+            entry["n"] += row["n"]
+            if row["total"] is not None:
+                entry["total"] = (entry["total"] or Decimal("0")) + row["total"]
+        return list(merged.values())
+
+    def __len__(self) -> int:
+        return sum(size for _pk, size in self._periods)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop if index.stop is not None else len(self)
+        found: list[RewardSuggestion] = []
+        offset = 0
+        for period_id, size in self._periods:
+            if offset + size > start and offset < stop:
+                first = max(start - offset, 0)
+                last = min(stop - offset, size)
+                found += list(
+                    self.suggestions.filter(period_id=period_id)
+                    .select_related("employee", "period", "decided_by")
+                    .order_by("employee__employee_no", "code")[first:last]
+                )
+            offset += size
+            if offset >= stop:
+                break
+        return found
 
 
 def _reward_rows(suggestions: list[RewardSuggestion]) -> list[RewardRow]:

@@ -409,3 +409,29 @@ def test_overview_of_an_empty_system_says_there_is_nothing_yet(hr_client):
     text = page_text(response)
     assert response.context["next_month"] is None
     assert "No month is open." in text and "No period is closed yet." in text
+
+
+def test_rewards_pages_run_newest_period_first_then_by_employee_across_period_boundaries(hr_client, monkeypatch):
+    monkeypatch.setattr("pages.views.hr_rewards.REWARDS_PER_PAGE", 4)
+    people = [employee(f"R{n:02d}") for n in (5, 1, 3)]  # made out of order: ids differ from numbers
+    for month in ("2026-01", "2026-02", "2026-03"):
+        period(month, status=Period.Status.CLOSED)
+        for person in people:
+            reward(person, period=month, code="commission", amount="10.00")
+    reward(people[0], period="2026-02", code="flex_time", amount=None)
+    reward(people[0], period=period("2026-04"), code="commission", amount="99.00")  # open period: never listed
+
+    shown = []
+    for number in (1, 2, 3):
+        rows = hr_client.get(reverse("hr:rewards"), {"page": number}).context["rows"]
+        shown += [(r.suggestion.period.code, r.suggestion.employee.employee_no, r.suggestion.code) for r in rows]
+
+    expected = list(
+        RewardSuggestion.objects.filter(period__status=Period.Status.CLOSED)
+        .order_by("-period__end", "period__start", "employee__employee_no", "code", "pk")
+        .values_list("period__code", "employee__employee_no", "code")
+    )
+    assert shown == expected
+    assert shown[:4] == [("2026-03", "R01", "commission"), ("2026-03", "R03", "commission"),
+                         ("2026-03", "R05", "commission"), ("2026-02", "R01", "commission")]  # fmt: skip
+    assert len(shown) == 10
