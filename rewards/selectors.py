@@ -129,9 +129,17 @@ def bonus_list_totals(*, year: int, approved_only: bool = False) -> dict[str, Bo
     """The bonus list's money and headcount per role code, as the sum of its rows would give, in two
     aggregate queries whatever the headcount (the HR page shows them above one page of rows)."""
     totals: dict[str, BonusTotals] = defaultdict(BonusTotals)
-    for role, n in bonus_list_people(year).order_by().values_list("role__code").annotate(n=Count("id")):
-        totals[role].people = n
     periods = Period.objects.filter(year=year, status=Period.Status.CLOSED)
+    # Counted over the ids of the year's scorecards and rewards (one hashed set), which PostgreSQL
+    # does several times faster than the per-person EXISTS that pages the list.
+    on_the_list = (
+        Scorecard.objects.filter(period__in=periods)
+        .values("employee_id")
+        .union(RewardSuggestion.objects.filter(period__in=periods).values("employee_id"))
+    )
+    people = Employee.objects.filter(id__in=on_the_list).order_by().values_list("role__code")
+    for role, n in people.annotate(n=Count("*")):
+        totals[role].people = n
     counted = _counted_rewards(RewardSuggestion.objects.filter(period__in=periods), approved_only=approved_only)
     for role, code, total in counted.values_list("employee__role__code", "code").annotate(total=Sum("amount")):
         line = totals[role]

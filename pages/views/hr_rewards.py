@@ -217,6 +217,19 @@ def rewards(request):
     )
 
 
+class SizedQuerySet:
+    """A queryset whose length is already known, for Django's Paginator (which would count it)."""
+
+    def __init__(self, queryset: QuerySet, *, size: int) -> None:
+        self.queryset, self.size = queryset, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index):
+        return self.queryset[index]
+
+
 class RewardsByPeriod:
     """The filtered rewards of closed periods as the list shows them (newest period first, then by
     employee number and reward), for Django's Paginator: ``len()`` and slices.
@@ -448,9 +461,9 @@ def bonus_list_page(request, year: int):
     for line in totals.values():
         for attribute in ("people", "commission", "quarterly_bonus", "year_end_bonus", "cash_total"):
             setattr(overall, attribute, getattr(overall, attribute) + getattr(line, attribute))
-    page = Paginator(bonus_list_people(year).values_list("id", flat=True), BONUS_ROWS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    # The head count is known from the totals: the paginator need not count again.
+    people = SizedQuerySet(bonus_list_people(year).values_list("id", flat=True), size=overall.people)
+    page = Paginator(people, BONUS_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     rows = bonus_list(year=year, employee_ids=list(page), approved_only=approved_only)
     labels = _suggestion_labels(year)
     statuses = _approval_labels()
