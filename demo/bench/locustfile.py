@@ -56,8 +56,9 @@ class _LoggedIn(HttpUser):
                 response.failure(f"{path} answered {response.status_code}")
 
 
+# The mix of a sales department: mostly reps, a few leads, one or two people in HR.
 class Rep(_LoggedIn):
-    weight = 8
+    weight = 14
     username, password = "rep", "rep-demo-pass"
 
     @task
@@ -75,7 +76,7 @@ class Manager(_LoggedIn):
 
 
 class HR(_LoggedIn):
-    weight = 8
+    weight = 2
     username, password = "hr", "hr-demo-pass"
 
     @task
