@@ -33,16 +33,9 @@ EMPLOYEE_COLUMNS = (
     "quarterly_bonus_base",
     "annual_bonus_base",
 )
-# The fields an import sets on an employee it already knows; is_active and the login stay as they are.
-EMPLOYEE_IMPORT_FIELDS = (
-    "name",
-    "email",
-    "role",
-    "reports_to",
-    "hire_date",
-    "quarterly_bonus_base",
-    "annual_bonus_base",
-)
+# The fields an import sets on an employee it already knows: every column but the key itself
+# (is_active and the login stay as they are).
+EMPLOYEE_IMPORT_FIELDS = EMPLOYEE_COLUMNS[1:]
 EMPLOYEE_BATCH_SIZE = 1000
 EMPLOYEE_PROGRESS_EVERY = 10_000
 HISTORY_BATCH_SIZE = 5000  # employees per INSERT … SELECT into the audit trail
