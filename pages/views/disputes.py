@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from appraisals.models import Period, PeriodEvent, RewardRule, Scorecard
 from closing.tasks import close_due_enqueue
@@ -32,6 +32,7 @@ from disputes.services import (
 )
 from notifications.tasks import send_notification_emails
 from pages.forms.disputes import AcceptDisputeForm, CorrectionFormSet, DisputeForm, RejectDisputeForm
+from pages.views.decorators import hr_view
 from rewards.models import RewardSuggestion
 from roles.access import HR, LEAD, REP, audience, require_audience, viewer_employee
 
@@ -172,10 +173,8 @@ def _detail(request, dispute: Dispute, *, accept_form=None, reject_form=None, co
     )
 
 
-@login_required
-@require_POST
+@hr_view("POST")
 def dispute_reject_view(request, pk: int):
-    require_audience(request.user, HR)
     dispute = get_dispute_for_user(request.user, pk)
     form = RejectDisputeForm(request.POST, prefix="reject")
     if not form.is_valid():
@@ -190,12 +189,10 @@ def dispute_reject_view(request, pk: int):
     return redirect("dispute_detail", pk=dispute.pk)
 
 
-@login_required
-@require_POST
+@hr_view("POST")
 def dispute_accept_view(request, pk: int):
     """Accept, with the corrected figures: the period is reopened (with what depends on it), the figures
     are written, and everything due goes back into the close line."""
-    require_audience(request.user, HR)
     dispute = get_dispute_for_user(request.user, pk)
     periods = _correction_periods(dispute)
     form = AcceptDisputeForm(request.POST, prefix="accept")
