@@ -14,6 +14,13 @@ from sales_perf.fields import employee_ref, money, optional_moment, period_ref, 
 RATING_METRICS = ("csat", "collaboration", "skill_growth", "team_efficiency")
 
 
+class Cadence(models.TextChoices):
+    """How often a metric is entered and a KPI scored (``Metric.Cadence`` and ``KpiDefinition.Cadence``)."""
+
+    MONTHLY = "monthly", _("monthly")
+    QUARTERLY = "quarterly", _("quarterly")
+
+
 def _localised(en: str, zh: str) -> str:
     return zh if (get_language() or "").startswith("zh") else en
 
@@ -106,9 +113,7 @@ class PeriodEvent(models.Model):
 class Metric(models.Model):
     """A raw input of POLICY.md §4; the catalogue is data."""
 
-    class Cadence(models.TextChoices):
-        MONTHLY = "monthly", _("monthly")
-        QUARTERLY = "quarterly", _("quarterly")
+    Cadence = Cadence
 
     class Unit(models.TextChoices):
         MONEY = "money", _("money")
@@ -273,9 +278,7 @@ class KpiDefinition(models.Model):
         TEAM_TARGET_HIT_SHARE = "team_target_hit_share", _("share of teams hitting their monthly target")
         OWN_DELTA = "own_delta", _("own value at the last quarter minus one period earlier")
 
-    class Cadence(models.TextChoices):
-        MONTHLY = "monthly", _("monthly")
-        QUARTERLY = "quarterly", _("quarterly")
+    Cadence = Cadence
 
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="kpis")
     role = models.ForeignKey("roles.Role", on_delete=models.PROTECT, related_name="kpis", verbose_name=_("role"))
