@@ -114,8 +114,7 @@ def dispute_new(request):
         except DisputeRefused as exc:
             form.add_error(None, str(exc))
         else:
-            send_notification_emails.delay_on_commit()
-            messages.success(request, _("Your question is filed. You will see every step here."))
+            _announce(request, _("Your question is filed. You will see every step here."))
             return redirect("dispute_detail", pk=dispute.pk)
     return render(
         request,
@@ -173,6 +172,12 @@ def _detail(request, dispute: Dispute, *, accept_form=None, reject_form=None, co
     )
 
 
+def _announce(request, message: str) -> None:
+    """After a step the people concerned hear of: mail them (once the transaction commits) and confirm it here."""
+    send_notification_emails.delay_on_commit()
+    messages.success(request, message)
+
+
 @hr_view("POST")
 def dispute_reject_view(request, pk: int):
     dispute = get_dispute_for_user(request.user, pk)
@@ -184,8 +189,7 @@ def dispute_reject_view(request, pk: int):
     except DisputeRefused as exc:
         messages.error(request, str(exc))
     else:
-        send_notification_emails.delay_on_commit()
-        messages.success(request, _("The dispute is rejected; the employee sees your reason."))
+        _announce(request, _("The dispute is rejected; the employee sees your reason."))
     return redirect("dispute_detail", pk=dispute.pk)
 
 

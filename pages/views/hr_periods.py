@@ -298,11 +298,6 @@ def _people_without_data(summary: dict | None) -> list[tuple[str, str]]:
 
 
 def _job_status(close_job: CloseJob) -> dict:
-    return {
-        "status": close_job.status,
-        "percent": close_job.percent,
-        "steps_done": close_job.steps_done,
-        "steps_total": close_job.steps_total,
-        "message": close_job.message,
-        "period": close_job.period.code,
-    }
+    """The job page's JSON: the close job's own fields, and its period's code."""
+    shown = ("status", "percent", "steps_done", "steps_total", "message")
+    return {**{name: getattr(close_job, name) for name in shown}, "period": close_job.period.code}
