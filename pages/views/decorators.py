@@ -1,8 +1,8 @@
-"""The checks every HR console view makes before its own work."""
+"""The checks a view makes before its own work."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -12,18 +12,23 @@ from django.views.decorators.http import require_http_methods
 from roles.access import HR, require_audience
 
 
-def hr_view(*methods: str, never_cache: bool = False) -> Callable:
-    """Logged in (else the login page), one of ``methods`` (else 405), never cached if asked, and HR
-    (else 403): in that order, as ``login_required``, ``require_http_methods``, ``never_cache`` and
-    ``require_audience(request.user, HR)`` stacked on the view."""
+def view_for(audiences: Sequence[str], *methods: str, never_cache: bool = False) -> Callable:
+    """Logged in (else the login page), one of ``methods`` (else 405), never cached if asked, and one of
+    ``audiences`` (else 403): in that order, as ``login_required``, ``require_http_methods``,
+    ``never_cache`` and ``require_audience(request.user, *audiences)`` stacked on the view."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
-        def for_hr_only(request, *args, **kwargs):
-            require_audience(request.user, HR)
+        def for_audiences_only(request, *args, **kwargs):
+            require_audience(request.user, *audiences)
             return view(request, *args, **kwargs)
 
-        checked = no_cache(for_hr_only) if never_cache else for_hr_only
+        checked = no_cache(for_audiences_only) if never_cache else for_audiences_only
         return login_required(require_http_methods(list(methods))(checked))
 
     return decorate
+
+
+def hr_view(*methods: str, never_cache: bool = False) -> Callable:
+    """A view of the HR console: ``view_for`` HR only."""
+    return view_for((HR,), *methods, never_cache=never_cache)

@@ -32,7 +32,7 @@ from disputes.services import (
 )
 from notifications.tasks import send_notification_emails
 from pages.forms.disputes import AcceptDisputeForm, CorrectionFormSet, DisputeForm, RejectDisputeForm
-from pages.views.decorators import hr_view
+from pages.views.decorators import hr_view, view_for
 from rewards.models import RewardSuggestion
 from roles.access import HR, LEAD, REP, audience, require_audience, viewer_employee
 
@@ -128,11 +128,8 @@ def _reward_label(reward: RewardSuggestion) -> str:
     return rule.label if rule else reward.code
 
 
-@login_required
-@require_GET
-@never_cache
+@view_for((HR, LEAD, REP), "GET", never_cache=True)
 def dispute_detail(request, pk: int):
-    require_audience(request.user, HR, LEAD, REP)
     dispute = get_dispute_for_user(request.user, pk)
     return _detail(request, dispute)
 
@@ -231,12 +228,9 @@ def dispute_accept_view(request, pk: int):
     return redirect("dispute_detail", pk=dispute.pk)
 
 
-@login_required
-@require_GET
-@never_cache
+@view_for((HR, LEAD, REP), "GET", never_cache=True)
 def dispute_attachment(request, pk: int):
     """The attachment, to those who may see the dispute; always as a download, never shown inline."""
-    require_audience(request.user, HR, LEAD, REP)
     dispute = get_dispute_for_user(request.user, pk)
     if not dispute.attachment:
         raise Http404("No attachment")
