@@ -8,8 +8,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from appraisals.fields import period_ref
 from appraisals.periods import MONTH, QUARTER, YEAR, PeriodRef
-from sales_perf.fields import employee_ref, money, optional_moment, period_ref, user_ref
+from roles.fields import employee_ref
+from sales_perf.fields import money, optional_moment, user_ref
 
 RATING_METRICS = ("csat", "collaboration", "skill_growth", "team_efficiency")
 

@@ -5,7 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sales_perf.fields import employee_ref, optional_moment, period_ref, user_ref
+from appraisals.fields import period_ref
+from roles.fields import employee_ref
+from sales_perf.fields import optional_moment, user_ref
 
 REASON_MIN_LENGTH = 10
 

@@ -7,7 +7,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from sales_perf.fields import employee_ref, money, optional_moment, period_ref, user_ref
+from appraisals.fields import period_ref
+from roles.fields import employee_ref
+from sales_perf.fields import money, optional_moment, user_ref
 
 
 class RewardSuggestion(models.Model):

@@ -1,6 +1,6 @@
-"""Model fields that many apps declare alike: who did something, when it happened, the employee and
-period a row belongs to, an amount of money. Each function returns a plain Django field, so a model
-reads as before and the migrations see exactly the field they always saw."""
+"""Model fields that many apps declare alike: who did something, when it happened, an amount of money.
+Each function returns a plain Django field, so a model reads as before and the migrations see exactly
+the field they always saw. (The employee and the period a row belongs to: roles.fields, appraisals.fields.)"""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 
 def user_ref(verbose_name: Any = None, *, on_delete: Any = models.SET_NULL, **extra: Any) -> models.ForeignKey:
@@ -27,18 +26,6 @@ def user_ref(verbose_name: Any = None, *, on_delete: Any = models.SET_NULL, **ex
 def optional_moment(verbose_name: Any = None) -> models.DateTimeField:
     """When something happened, empty until it has."""
     return models.DateTimeField(verbose_name, null=True, blank=True)
-
-
-def employee_ref(related_name: str, *, on_delete: Any = models.PROTECT, **extra: Any) -> models.ForeignKey:
-    return models.ForeignKey(
-        "roles.Employee", on_delete=on_delete, related_name=related_name, verbose_name=_("employee"), **extra
-    )
-
-
-def period_ref(related_name: str, *, on_delete: Any = models.PROTECT, **extra: Any) -> models.ForeignKey:
-    return models.ForeignKey(
-        "appraisals.Period", on_delete=on_delete, related_name=related_name, verbose_name=_("period"), **extra
-    )
 
 
 def money(verbose_name: Any, **extra: Any) -> models.DecimalField:
