@@ -108,14 +108,18 @@ class MetricValueAdmin(admin.ModelAdmin):
             super().delete_model(request, obj)
 
 
-class KpiInline(admin.TabularInline):
+class _RowsInline(admin.TabularInline):
+    """A version's or a rule's rows, without blank forms for new ones (the add link makes one)."""
+
+    extra = 0
+
+
+class KpiInline(_RowsInline):
     model = KpiDefinition
-    extra = 0
 
 
-class BandInline(admin.TabularInline):
+class BandInline(_RowsInline):
     model = BandDefinition
-    extra = 0
 
 
 class RewardRuleInline(admin.StackedInline):
@@ -159,14 +163,12 @@ class ScorecardAdmin(ReadOnlyAdmin):
     inlines = [KpiScoreInline]
 
 
-class BandMultiplierInline(admin.TabularInline):
+class BandMultiplierInline(_RowsInline):
     model = BandMultiplier
-    extra = 0
 
 
-class CommissionTierInline(admin.TabularInline):
+class CommissionTierInline(_RowsInline):
     model = CommissionTier
-    extra = 0
 
 
 @admin.register(RewardRule)

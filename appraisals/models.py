@@ -2,16 +2,25 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from appraisals.fields import period_ref
 from appraisals.periods import MONTH, QUARTER, YEAR, PeriodRef
+from roles.fields import employee_ref
+from sales_perf.fields import money, optional_moment, user_ref
 
 RATING_METRICS = ("csat", "collaboration", "skill_growth", "team_efficiency")
+
+
+class Cadence(models.TextChoices):
+    """How often a metric is entered and a KPI scored (``Metric.Cadence`` and ``KpiDefinition.Cadence``)."""
+
+    MONTHLY = "monthly", _("monthly")
+    QUARTERLY = "quarterly", _("quarterly")
 
 
 def _localised(en: str, zh: str) -> str:
@@ -33,10 +42,8 @@ class Period(models.Model):
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
     status = models.CharField(_("status"), max_length=7, choices=Status.choices, default=Status.OPEN)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    closed_at = optional_moment(_("closed at"))
+    closed_by = user_ref()
 
     class Meta:
         ordering = ["start", "-end"]
@@ -86,15 +93,7 @@ class PeriodEvent(models.Model):
 
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="events", verbose_name=_("period"))
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-        help_text=_("empty when the scheduler acted"),
-    )
+    actor = user_ref(_("by"), help_text=_("empty when the scheduler acted"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
     reason = models.TextField(_("reason"), blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
@@ -116,9 +115,7 @@ class PeriodEvent(models.Model):
 class Metric(models.Model):
     """A raw input of POLICY.md §4; the catalogue is data."""
 
-    class Cadence(models.TextChoices):
-        MONTHLY = "monthly", _("monthly")
-        QUARTERLY = "quarterly", _("quarterly")
+    Cadence = Cadence
 
     class Unit(models.TextChoices):
         MONEY = "money", _("money")
@@ -179,14 +176,7 @@ class MetricValue(models.Model):
     # only writers are metrics_import and ratings_enter, which check every reference inside the
     # transaction that writes (with the periods locked), and deletes go through the ORM, which
     # applies CASCADE / PROTECT / SET_NULL below itself.
-    employee = models.ForeignKey(
-        "roles.Employee",
-        on_delete=models.CASCADE,
-        related_name="metric_values",
-        verbose_name=_("employee"),
-        db_index=False,
-        db_constraint=False,
-    )
+    employee = employee_ref("metric_values", on_delete=models.CASCADE, db_index=False, db_constraint=False)
     period = models.ForeignKey(
         Period,
         on_delete=models.PROTECT,
@@ -204,16 +194,7 @@ class MetricValue(models.Model):
         db_constraint=False,
     )
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=4)
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("entered by"),
-        db_index=False,
-        db_constraint=False,
-    )
+    entered_by = user_ref(_("entered by"), db_index=False, db_constraint=False)
     entered_at = models.DateTimeField(_("entered at"))
 
     class Meta:
@@ -267,9 +248,7 @@ class PolicyVersion(models.Model):
     dispute_window_days = models.PositiveSmallIntegerField(_("days to question a closed period"), default=30)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = user_ref()
 
     class Meta:
         ordering = ["-effective_from"]
@@ -301,9 +280,7 @@ class KpiDefinition(models.Model):
         TEAM_TARGET_HIT_SHARE = "team_target_hit_share", _("share of teams hitting their monthly target")
         OWN_DELTA = "own_delta", _("own value at the last quarter minus one period earlier")
 
-    class Cadence(models.TextChoices):
-        MONTHLY = "monthly", _("monthly")
-        QUARTERLY = "quarterly", _("quarterly")
+    Cadence = Cadence
 
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="kpis")
     role = models.ForeignKey("roles.Role", on_delete=models.PROTECT, related_name="kpis", verbose_name=_("role"))
@@ -396,7 +373,7 @@ class RewardRule(models.Model):
     bands = models.CharField(_("bands"), max_length=10, blank=True, help_text=_("eligible band letters, e.g. AB"))
     is_cash = models.BooleanField(_("cash"), default=False)
     base_field = models.CharField(_("base"), max_length=24, choices=BaseField.choices, blank=True)
-    default_base = models.DecimalField(_("default base"), max_digits=14, decimal_places=2, null=True, blank=True)
+    default_base = money(_("default base"), null=True, blank=True)
     window_months = models.PositiveSmallIntegerField(_("months in a row"), default=3)
     threshold = models.DecimalField(_("score threshold"), max_digits=7, decimal_places=2, null=True, blank=True)
     flat_rate = models.DecimalField(_("rate without a target"), max_digits=7, decimal_places=4, null=True, blank=True)
@@ -483,16 +460,8 @@ class Scorecard(models.Model):
     """One employee's closed result for one period, frozen with the policy version used."""
 
     # Indexed through the unique (employee, period) and the (period, band) index.
-    employee = models.ForeignKey(
-        "roles.Employee",
-        on_delete=models.PROTECT,
-        related_name="scorecards",
-        verbose_name=_("employee"),
-        db_index=False,
-    )
-    period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("period"), db_index=False
-    )
+    employee = employee_ref("scorecards", db_index=False)
+    period = period_ref("scorecards", db_index=False)
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="scorecards")
     role = models.CharField(_("role"), max_length=32, help_text=_("the role code when the period closed"))
     reports_to = models.CharField(_("reports to"), max_length=32, blank=True)
@@ -560,20 +529,11 @@ class KpiScore(models.Model):
 class RatingComment(models.Model):
     """Why a lead gave a quarterly rating (POLICY.md §4): required for a rating of 2 or below, or of 5."""
 
-    employee = models.ForeignKey(
-        "roles.Employee", on_delete=models.CASCADE, related_name="rating_comments", verbose_name=_("employee")
-    )
+    employee = employee_ref("rating_comments", on_delete=models.CASCADE)
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="+", verbose_name=_("metric"))
     text = models.TextField(_("comment"))
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("entered by"),
-    )
+    entered_by = user_ref(_("entered by"))
     entered_at = models.DateTimeField(_("entered at"))
 
     class Meta:

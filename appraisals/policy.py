@@ -22,7 +22,7 @@ from decimal import Decimal
 from functools import reduce
 
 from django.db import IntegrityError, transaction
-from django.db.models import PROTECT, Exists, OuterRef
+from django.db.models import PROTECT, Exists, Model, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -337,29 +337,21 @@ def _write_figures(version: PolicyVersion, snapshot: _Snapshot, figures: PolicyF
         edited = figures.kpis.get(kpi.code)
         kpis.append(
             KpiDefinition(
-                policy_version=version,
-                role_id=kpi.role_id,
-                code=kpi.code,
-                label_en=kpi.label_en,
-                label_zh=kpi.label_zh,
-                formula=kpi.formula,
-                numerator_metric_id=kpi.numerator_metric_id,
-                denominator_metric_id=kpi.denominator_metric_id,
-                target=edited.target if edited else kpi.target,
-                weight=edited.weight if edited else kpi.weight,
-                cadence=kpi.cadence,
-                order=kpi.order,
+                **_copied(
+                    kpi,
+                    policy_version=version,
+                    target=edited.target if edited else kpi.target,
+                    weight=edited.weight if edited else kpi.weight,
+                )
             )
         )
     KpiDefinition.objects.bulk_create(kpis)
     BandDefinition.objects.bulk_create(
         [
             BandDefinition(
-                policy_version=version,
-                letter=band.letter,
-                min_composite=figures.bands.get(band.letter, band.min_composite),
-                label_en=band.label_en,
-                label_zh=band.label_zh,
+                **_copied(
+                    band, policy_version=version, min_composite=figures.bands.get(band.letter, band.min_composite)
+                )
             )
             for band in snapshot.bands
         ]
@@ -369,23 +361,15 @@ def _write_figures(version: PolicyVersion, snapshot: _Snapshot, figures: PolicyF
     for rule, rule_multipliers, rule_tiers in snapshot.rules:
         edited = figures.rules.get(rule.code) or RuleFigures()
         copy = RewardRule.objects.create(
-            policy_version=version,
-            code=rule.code,
-            label_en=rule.label_en,
-            label_zh=rule.label_zh,
-            kind=rule.kind,
-            roles=rule.roles,
-            period_kinds=rule.period_kinds,
-            bands=_keep(edited.bands, rule.bands),
-            is_cash=rule.is_cash,
-            base_field=rule.base_field,
-            default_base=_keep(edited.default_base, rule.default_base),
-            window_months=_keep(edited.window_months, rule.window_months),
-            threshold=_keep(edited.threshold, rule.threshold),
-            flat_rate=_keep(edited.flat_rate, rule.flat_rate),
-            actual_metric=rule.actual_metric,
-            target_metric=rule.target_metric,
-            order=rule.order,
+            **_copied(
+                rule,
+                policy_version=version,
+                bands=_keep(edited.bands, rule.bands),
+                default_base=_keep(edited.default_base, rule.default_base),
+                window_months=_keep(edited.window_months, rule.window_months),
+                threshold=_keep(edited.threshold, rule.threshold),
+                flat_rate=_keep(edited.flat_rate, rule.flat_rate),
+            )
         )
         band_multipliers = (
             edited.multipliers if edited.multipliers is not None else {m.band: m.multiplier for m in rule_multipliers}
@@ -399,6 +383,14 @@ def _write_figures(version: PolicyVersion, snapshot: _Snapshot, figures: PolicyF
         tiers += [CommissionTier(rule=copy, up_to_multiple=up_to, rate=rate) for up_to, rate in rule_tier_figures]
     BandMultiplier.objects.bulk_create(multipliers)
     CommissionTier.objects.bulk_create(tiers)
+
+
+def _copied(row: Model, **changes) -> dict:
+    """The field values of ``row`` (all but its id) to make a copy of it from, ``changes`` replacing some."""
+    meta = type(row)._meta
+    replaced = {meta.get_field(name).attname for name in changes}
+    values = {f.attname: getattr(row, f.attname) for f in meta.concrete_fields if not f.primary_key}
+    return {**{name: value for name, value in values.items() if name not in replaced}, **changes}
 
 
 def _keep(edited, original):

@@ -79,11 +79,11 @@ def rating_quarters(today: date) -> tuple[PeriodRef, PeriodRef]:
     return current, current.previous()
 
 
-def _rating_kpis(version_ids: Sequence[int], role_id: int):
+def _rating_kpis(**filters):
+    """The KPIs that are the mean of a quarterly rating (the ones a lead enters), in their order."""
     return (
         KpiDefinition.objects.filter(
-            policy_version_id__in=list(version_ids),
-            role_id=role_id,
+            **filters,
             formula=KpiDefinition.Formula.OWN_MEAN,
             numerator_metric__unit=Metric.Unit.RATING,
             numerator_metric__cadence=Metric.Cadence.QUARTERLY,
@@ -102,7 +102,7 @@ def rating_metrics_by_quarter(*, role_id: int, quarters: Sequence[PeriodRef]) ->
     wanted = {pk for pk in version_of.values() if pk is not None}
     by_version: dict[int, list[Metric]] = {pk: [] for pk in wanted}
     if wanted:
-        for kpi in _rating_kpis(sorted(wanted), role_id):
+        for kpi in _rating_kpis(policy_version_id__in=sorted(wanted), role_id=role_id):
             metrics = by_version[kpi.policy_version_id]
             if kpi.numerator_metric not in metrics:
                 metrics.append(kpi.numerator_metric)
@@ -249,16 +249,7 @@ def rating_metrics_by_role(*, quarter: PeriodRef) -> dict[int, tuple[Metric, ...
     if version is None:
         return {}
     by_role: dict[int, list[Metric]] = {}
-    for kpi in (
-        KpiDefinition.objects.filter(
-            policy_version_id=version,
-            formula=KpiDefinition.Formula.OWN_MEAN,
-            numerator_metric__unit=Metric.Unit.RATING,
-            numerator_metric__cadence=Metric.Cadence.QUARTERLY,
-        )
-        .select_related("numerator_metric")
-        .order_by("order", "id")
-    ):
+    for kpi in _rating_kpis(policy_version_id=version):
         metrics = by_role.setdefault(kpi.role_id, [])
         if kpi.numerator_metric not in metrics:
             metrics.append(kpi.numerator_metric)

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Period
+from sales_perf.fields import optional_moment, user_ref
 
 
 class CloseJob(models.Model):
@@ -28,19 +28,17 @@ class CloseJob(models.Model):
 
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="close_jobs")
     status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.QUEUED)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    requested_by = user_ref()
     scheduled = models.BooleanField(_("requested by the scheduler"), default=False)
     # Each start or takeover is a new attempt; a worker of an older attempt can no longer write.
     attempt = models.PositiveSmallIntegerField(_("attempt"), default=0)
-    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    lease_expires_at = optional_moment(_("lease expires at"))
+    started_at = optional_moment(_("started at"))
     steps_total = models.PositiveIntegerField(default=0)
     steps_done = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_at = optional_moment()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -69,10 +69,9 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
 
 
 @dataclass(frozen=True)
-class DemoLinkedLogin:
-    username: str
-    password: str
-    description: str
+class DemoLinkedLogin(DemoLogin):
+    """A demo login as seeded: with the employee it is linked to (none for hr and admin)."""
+
     employee_no: str = ""
     employee_name: str = ""
 
@@ -548,9 +547,7 @@ def demo_seed(
 
     logins = tuple(
         DemoLinkedLogin(
-            username=login.username,
-            password=login.password,
-            description=login.description,
+            **asdict(login),
             employee_no=first[login.employee_role].employee_no if login.employee_role else "",
             employee_name=first[login.employee_role].name if login.employee_role else "",
         )

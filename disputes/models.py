@@ -5,6 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from appraisals.fields import period_ref
+from roles.fields import employee_ref
+from sales_perf.fields import optional_moment, user_ref
+
 REASON_MIN_LENGTH = 10
 
 
@@ -23,12 +27,8 @@ class Dispute(models.Model):
         ACCEPTED = "accepted", _("accepted")
         REJECTED = "rejected", _("rejected")
 
-    employee = models.ForeignKey(
-        "roles.Employee", on_delete=models.PROTECT, related_name="disputes", verbose_name=_("employee")
-    )
-    period = models.ForeignKey(
-        "appraisals.Period", on_delete=models.PROTECT, related_name="disputes", verbose_name=_("period")
-    )
+    employee = employee_ref("disputes")
+    period = period_ref("disputes")
     subject = models.CharField(_("about"), max_length=10, choices=Subject.choices)
     # Scorecards and undecided rewards are made again when a period closes again, so a dispute names
     # what it questions by its codes within the employee's period, not by the rows.
@@ -45,15 +45,8 @@ class Dispute(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by")
     )
     filed_at = models.DateTimeField(_("filed at"))
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("answered by"),
-    )
-    resolved_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    resolved_by = user_ref(_("answered by"), on_delete=models.PROTECT)
+    resolved_at = optional_moment(_("answered at"))
 
     class Meta:
         ordering = ["-filed_at", "-id"]
@@ -89,14 +82,7 @@ class DisputeEvent(models.Model):
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("step"), max_length=10, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    actor = user_ref(_("by"))
     at = models.DateTimeField(_("at"))
     note = models.TextField(_("note"), blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)

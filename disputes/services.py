@@ -166,10 +166,16 @@ def _supervisor_line_logins(employee: Employee) -> list[int]:
     return logins
 
 
-def dispute_reject(*, dispute_id: int, user, resolution: str) -> Dispute:
+def _required_answer(resolution: str | None, refusal: str) -> str:
+    """HR's answer, stripped; ``refusal`` when there is none (the employee reads the answer)."""
     resolution = (resolution or "").strip()
     if not resolution:
-        raise DisputeRefused(gettext("a rejection needs a reason, which the employee will see"))
+        raise DisputeRefused(refusal)
+    return resolution
+
+
+def dispute_reject(*, dispute_id: int, user, resolution: str) -> Dispute:
+    resolution = _required_answer(resolution, gettext("a rejection needs a reason, which the employee will see"))
     with transaction.atomic():
         dispute = _open_dispute(dispute_id)
         now = timezone.now()
@@ -185,9 +191,7 @@ def dispute_accept(*, dispute_id: int, user, resolution: str, corrections: Seque
     """Accept a dispute. With ``corrections`` (metric values of the disputed period), reopen the period
     and everything that depends on it (POLICY.md §3) and write them through the metric import, all or
     nothing; the caller then puts everything due in the close line (``close_due_enqueue``)."""
-    resolution = (resolution or "").strip()
-    if not resolution:
-        raise DisputeRefused(gettext("say what was wrong: the employee sees it"))
+    resolution = _required_answer(resolution, gettext("say what was wrong: the employee sees it"))
     with transaction.atomic():
         dispute = _open_dispute(dispute_id)
         now = timezone.now()

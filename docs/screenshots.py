@@ -15,20 +15,16 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root, for demo.chromium
+from demo.chromium import CHROMIUM, CHROMIUM_ARGS
+
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 # The demo logins that seed_demo documents.
@@ -71,52 +67,44 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
-        def context(viewport: dict):
+        @contextmanager
+        def logged_in(username: str, url: str, viewport: dict = DESKTOP) -> Iterator[Page]:
+            """A fresh browser context with ``username`` logged in and at ``url``."""
             ctx = browser.new_context(base_url=args.base_url, viewport=viewport, locale="en-US")
             ctx.set_default_timeout(15_000)
-            return ctx
+            page = ctx.new_page()
+            log_in(page, username)
+            page.goto(url)
+            try:
+                yield page
+            finally:
+                ctx.close()
 
-        # The rep: /me/ in English, on a phone, and in Chinese.
-        ctx = context(DESKTOP)
-        page = ctx.new_page()
-        log_in(page, "rep")
-        page.goto("/me/")
-        shoot(page, args.out / "me.png")
-        switch_language(page, "zh-hans")
-        shoot(page, args.out / "me-zh.png")
-        ctx.close()
+        def shoot_in_english_and_chinese(page: Page, name: str) -> None:
+            shoot(page, args.out / f"{name}.png")
+            switch_language(page, "zh-hans")
+            shoot(page, args.out / f"{name}-zh.png")
 
-        ctx = context(PHONE)
-        page = ctx.new_page()
-        log_in(page, "rep")
-        page.goto("/me/")
-        shoot(page, args.out / "me-phone.png")
-        ctx.close()
+        # The rep: /me/ in English, in Chinese, and on a phone.
+        with logged_in("rep", "/me/") as page:
+            shoot_in_english_and_chinese(page, "me")
+        with logged_in("rep", "/me/", PHONE) as page:
+            shoot(page, args.out / "me-phone.png")
 
         # The manager: the latest closed month of one supervisor's team (the whole unit is a
         # page of 50 rows), picked with the filter form, in English and in Chinese.
-        ctx = context(DESKTOP)
-        page = ctx.new_page()
-        log_in(page, "manager")
-        page.goto("/team/")
-        page.locator("#id_supervisor").select_option(index=1)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Apply").click()
-        shoot(page, args.out / "team.png")
-        switch_language(page, "zh-hans")
-        shoot(page, args.out / "team-zh.png")
-        ctx.close()
+        with logged_in("manager", "/team/") as page:
+            page.locator("#id_supervisor").select_option(index=1)
+            with page.expect_navigation():
+                page.get_by_role("button", name="Apply").click()
+            shoot_in_english_and_chinese(page, "team")
 
         # HR: the console's overview.
-        ctx = context(DESKTOP)
-        page = ctx.new_page()
-        log_in(page, "hr")
-        page.goto("/hr/")
-        assert re.search(r"/hr/$", page.url), page.url
-        shoot(page, args.out / "hr.png")
-        ctx.close()
+        with logged_in("hr", "/hr/") as page:
+            assert re.search(r"/hr/$", page.url), page.url
+            shoot(page, args.out / "hr.png")
 
         browser.close()
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sales_perf.fields import optional_moment
+
 
 class Kind(models.TextChoices):
     """What a notification is about; each has its sentence (notifications.messages) and its email switch."""
@@ -27,10 +29,10 @@ class Notification(models.Model):
     params = models.JSONField(_("details"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("at"))
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    read_at = optional_moment(_("read at"))
     # Set when the mail went out; stays empty when no mail is wanted.
     email_wanted = models.BooleanField(_("mail wanted"), default=True)
-    emailed_at = models.DateTimeField(_("mailed at"), null=True, blank=True)
+    emailed_at = optional_moment(_("mailed at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -293,18 +293,28 @@ def _employee_entries(rows: list) -> list[Entry]:
                 if getattr(before, name) != getattr(row, name)
             )
         entries.append(
-            Entry(
-                at=row.history_date,
+            _audit_entry(
+                row,
+                names,
                 kind=EMPLOYEE,
-                action=str(ACTIONS.get(row.history_type, row.history_type)),
                 subject=f"{row.employee_no} {row.name}",
                 change=change or EMPTY,
-                by=names.user(row.history_user_id),
-                via=row.history_change_reason or "",
                 employee_no=row.employee_no,
             )
         )
     return entries
+
+
+def _audit_entry(row, names: _Names, *, action: str | None = None, via: str | None = None, **values) -> Entry:
+    """The entry of an audit-trail row (django-simple-history): when, by whom and through what it was
+    written; ``action`` is what its history type says (created, changed, deleted) unless given."""
+    return Entry(
+        at=row.history_date,
+        action=str(ACTIONS.get(row.history_type, row.history_type)) if action is None else action,
+        by=names.user(row.history_user_id),
+        via=(row.history_change_reason or "") if via is None else via,
+        **values,
+    )
 
 
 def _metric_source(filters: HistoryFilter) -> Source:
@@ -323,14 +333,12 @@ def _metric_entries(rows: list) -> list[Entry]:
         else:
             change = f"{_text(row.previous_value)} → {_text(row.value)}"
         entries.append(
-            Entry(
-                at=row.history_date,
+            _audit_entry(
+                row,
+                names,
                 kind=METRIC,
-                action=str(ACTIONS.get(row.history_type, row.history_type)),
                 subject=f"{employee_no} {period_code} {row.metric_id}",
                 change=change,
-                by=names.user(row.history_user_id),
-                via=row.history_change_reason or "",
                 employee_no=employee_no,
                 period_code=period_code,
             )
@@ -350,13 +358,12 @@ def _policy_source(filters: HistoryFilter) -> Source | None:
 def _policy_entries(rows: list) -> list[Entry]:
     names = _Names(user_ids=[row.history_user_id for row in rows])
     return [
-        Entry(
-            at=row.history_date,
+        _audit_entry(
+            row,
+            names,
             kind=POLICY,
-            action=str(ACTIONS.get(row.history_type, row.history_type)),
             subject=f"{row.name} ({row.effective_from:%Y-%m})",
             change=row.history_change_reason or EMPTY,
-            by=names.user(row.history_user_id),
             via=gettext("HR policy pages"),
         )
         for row in rows
@@ -377,14 +384,13 @@ def _reward_entries(rows: list) -> list[Entry]:
     for row in rows:
         employee_no, period_code = names.employee_and_period(row)
         entries.append(
-            Entry(
-                at=row.history_date,
+            _audit_entry(
+                row,
+                names,
                 kind=REWARD,
                 action=str(statuses.get(row.status, row.status)),
                 subject=f"{employee_no} {period_code} {row.code}",
                 change=_reward_change(row),
-                by=names.user(row.history_user_id),
-                via=row.history_change_reason or "",
                 employee_no=employee_no,
                 period_code=period_code,
             )

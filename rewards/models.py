@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from appraisals.fields import period_ref
+from roles.fields import employee_ref
+from sales_perf.fields import money, optional_moment, user_ref
 
 
 class RewardSuggestion(models.Model):
@@ -18,44 +21,23 @@ class RewardSuggestion(models.Model):
         REJECTED = "rejected", _("rejected")
 
     # Indexed through the unique (employee, period, code) and the (period, status) index.
-    employee = models.ForeignKey(
-        "roles.Employee",
-        on_delete=models.PROTECT,
-        related_name="reward_suggestions",
-        verbose_name=_("employee"),
-        db_index=False,
-    )
-    period = models.ForeignKey(
-        "appraisals.Period",
-        on_delete=models.PROTECT,
-        related_name="reward_suggestions",
-        verbose_name=_("period"),
-        db_index=False,
-    )
+    employee = employee_ref("reward_suggestions", db_index=False)
+    period = period_ref("reward_suggestions", db_index=False)
     code = models.SlugField(_("reward"), max_length=40)
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)
+    amount = money(_("amount"), null=True, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
     policy_version = models.ForeignKey(
         "appraisals.PolicyVersion", on_delete=models.PROTECT, related_name="reward_suggestions"
     )
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = user_ref(_("decided by"))
+    decided_at = optional_moment(_("decided at"))
     # Why HR rejected it (required then); the employee sees it on their pages.
     reason = models.TextField(_("reason"), blank=True)
     # Set when a reopened period closes again and computes a different amount for a decided reward:
     # HR sees the difference instead of the amount silently changing.
-    recomputed_amount = models.DecimalField(
-        _("recomputed amount"), max_digits=14, decimal_places=2, null=True, blank=True
-    )
-    recomputed_at = models.DateTimeField(_("recomputed at"), null=True, blank=True)
+    recomputed_amount = money(_("recomputed amount"), null=True, blank=True)
+    recomputed_at = optional_moment(_("recomputed at"))
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -106,14 +88,7 @@ class PayrollRun(models.Model):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    created_by = user_ref(_("by"), on_delete=models.PROTECT)
     created_at = models.DateTimeField(_("made at"))
     period = models.ForeignKey(
         "appraisals.Period",
@@ -152,7 +127,7 @@ class PayrollLine(models.Model):
         RewardSuggestion, on_delete=models.PROTECT, related_name="payroll_lines", verbose_name=_("reward")
     )
     kind = models.CharField(_("line kind"), max_length=10, choices=Kind.choices)
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    amount = money(_("amount"))
     original_run = models.ForeignKey(
         PayrollRun,
         on_delete=models.PROTECT,
@@ -197,15 +172,8 @@ class PayrollAdjustment(models.Model):
     reward = models.ForeignKey(
         RewardSuggestion, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("reward")
     )
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    amount = money(_("amount"))
+    created_by = user_ref(_("by"), on_delete=models.PROTECT)
     created_at = models.DateTimeField(_("at"))
     line = models.OneToOneField(
         PayrollLine,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from django.db import IntegrityError
@@ -48,6 +48,10 @@ class PlannedLine:
     kind: str
     original_run_id: int | None
     adjustment_id: int | None = None
+
+    def stored_fields(self) -> dict:
+        """What a ``PayrollLine`` keeps of it: everything but the adjustment it pays."""
+        return {field.name: getattr(self, field.name) for field in fields(self) if field.name != "adjustment_id"}
 
 
 @dataclass(frozen=True)
@@ -184,22 +188,7 @@ def _run_write(plan: PayrollPlan, *, user, fmt: str, period: Period | None, toke
         total=plan.total,
         token=token,
     )
-    written = PayrollLine.objects.bulk_create(
-        [
-            PayrollLine(
-                run=run,
-                reward_id=line.reward_id,
-                kind=line.kind,
-                amount=line.amount,
-                original_run_id=line.original_run_id,
-                employee_no=line.employee_no,
-                name=line.name,
-                period_code=line.period_code,
-                reward_code=line.reward_code,
-            )
-            for line in plan.lines
-        ]
-    )
+    written = PayrollLine.objects.bulk_create([PayrollLine(run=run, **line.stored_fields()) for line in plan.lines])
     for line, planned in zip(written, plan.lines, strict=True):
         if planned.adjustment_id is not None:
             PayrollAdjustment.objects.filter(pk=planned.adjustment_id, line__isnull=True).update(line=line)

@@ -12,6 +12,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from sales_perf.fields import money
+
 # An employee number is letters, digits, "-", "_" and "." and does not start with "-": it appears in
 # URLs, file names and spreadsheets (where a leading "=", "+", "-" or "@" would start a formula).
 EMPLOYEE_NO_PATTERN = r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*\Z"
@@ -87,12 +89,8 @@ class Employee(models.Model):
     # A leaver keeps their history; they are not scored for months after this day and cannot log in.
     end_date = models.DateField(_("end date"), null=True, blank=True, help_text=_("last working day"))
     # Empty means "the policy default in force for the period" (POLICY.md §6).
-    quarterly_bonus_base = models.DecimalField(
-        _("quarterly bonus base"), max_digits=14, decimal_places=2, null=True, blank=True
-    )
-    annual_bonus_base = models.DecimalField(
-        _("annual bonus base"), max_digits=14, decimal_places=2, null=True, blank=True
-    )
+    quarterly_bonus_base = money(_("quarterly bonus base"), null=True, blank=True)
+    annual_bonus_base = money(_("annual bonus base"), null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

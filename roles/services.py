@@ -33,12 +33,15 @@ EMPLOYEE_COLUMNS = (
     "quarterly_bonus_base",
     "annual_bonus_base",
 )
-# The fields an import sets on an employee it already knows; is_active and the login stay as they are.
-EMPLOYEE_IMPORT_FIELDS = (
+# The fields an import sets on an employee it already knows: every column but the key itself
+# (is_active and the login stay as they are).
+EMPLOYEE_IMPORT_FIELDS = EMPLOYEE_COLUMNS[1:]
+# The same, as the employee table's columns (the role and the manager by their id).
+_EMPLOYEE_TABLE_FIELDS = (
     "name",
     "email",
-    "role",
-    "reports_to",
+    "role_id",
+    "reports_to_id",
     "hire_date",
     "quarterly_bonus_base",
     "annual_bonus_base",
@@ -92,18 +95,7 @@ def employees_import(
     # One query for the whole org: change detection and the cycle check both need it.
     stored = {
         row[0]: row[1:]
-        for row in Employee.objects.values_list(
-            "employee_no",
-            "id",
-            "name",
-            "email",
-            "role_id",
-            "reports_to_id",
-            "hire_date",
-            "quarterly_bonus_base",
-            "annual_bonus_base",
-            "reports_to__employee_no",
-        )
+        for row in Employee.objects.values_list("employee_no", "id", *_EMPLOYEE_TABLE_FIELDS, "reports_to__employee_no")
     }
     no_max = Employee._meta.get_field("employee_no").max_length
     name_max = Employee._meta.get_field("name").max_length
@@ -331,17 +323,7 @@ def _stored_values(values: tuple) -> tuple:
     return (name, email, role_id, boss_no, hire_date, quarterly, annual)
 
 
-_WRITTEN_COLUMNS = (
-    "id",
-    "employee_no",
-    "name",
-    "email",
-    "role_id",
-    "reports_to_id",
-    "hire_date",
-    "quarterly_bonus_base",
-    "annual_bonus_base",
-)
+_WRITTEN_COLUMNS = ("id", "employee_no", *_EMPLOYEE_TABLE_FIELDS)
 
 
 def _employees_copy_write(

@@ -13,15 +13,18 @@ from sales_perf.tabular import ImportFailed, ImportResult, failure_lines
 class FileImportCommand(BaseCommand):
     """``manage.py <name> FILE``: import one .csv or .xlsx file, all or nothing; progress goes to stderr.
 
-    A subclass names the command (``command_name``, for the audit reason), describes the file (``file_help``),
-    runs its app's import (``run_import``) and says what it imported (``summary``). A file with any bad
+    A subclass describes the file (``file_help``), runs its app's import (``run_import``) and says what
+    it imported (``summary``); the audit reason names the command by its module. A file with any bad
     row lists them on stderr and fails the command."""
 
-    command_name = ""
     file_help = ".csv or .xlsx"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help=self.file_help)
+
+    @property
+    def command_name(self) -> str:
+        return type(self).__module__.rsplit(".", 1)[-1]
 
     def run_import(self, *, source: IO[bytes], filename: str, progress, reason: str) -> ImportResult:
         raise NotImplementedError

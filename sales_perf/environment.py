@@ -11,7 +11,7 @@ since a secret key made by Django's get_random_secret_key() may well start with 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import environ as django_environ
 from django.core.exceptions import ImproperlyConfigured
@@ -69,10 +69,7 @@ class StrictEnv(django_environ.Env):
             raise ImproperlyConfigured(
                 f"{var} must start with postgres://, postgresql:// or sqlite:// (got {url.split(':', 1)[0]!r})"
             )
-        try:
-            config = self.db_url_config(url)
-        except Exception as exc:
-            raise ImproperlyConfigured(f"{var} could not be parsed: {exc}") from None
+        config = _parsed(var, self.db_url_config, url)
         if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
             raise ImproperlyConfigured(f"{var} names no database")
         return config
@@ -89,10 +86,15 @@ class StrictEnv(django_environ.Env):
             raise ImproperlyConfigured(
                 f"{var} must start with {', '.join(schemes[:-1])} or {schemes[-1]} (got {scheme!r})"
             )
-        try:
-            config = self.email_url_config(url)
-        except Exception as exc:
-            raise ImproperlyConfigured(f"{var} could not be parsed: {exc}") from None
+        config = _parsed(var, self.email_url_config, url)
         if "OPTIONS" in config:
             raise ImproperlyConfigured(f"{var} takes no ?options (use smtps://, smtp+tls:// or smtp+ssl:// for TLS)")
         return {name: value for name, value in config.items() if value not in (None, "")}
+
+
+def _parsed(var: str, parse: Callable[[str], dict], url: str) -> dict:
+    """``parse(url)``, any failure of it reported as the setting ``var`` that could not be parsed."""
+    try:
+        return parse(url)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"{var} could not be parsed: {exc}") from None

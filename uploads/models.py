@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from sales_perf.fields import optional_moment, user_ref
 
 
 class ImportJob(models.Model):
@@ -27,19 +28,12 @@ class ImportJob(models.Model):
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True)
     filename = models.CharField(_("file name"), max_length=255)
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
+    requested_by = user_ref(_("uploaded by"))
     # The uploader's language: the job's report (bad rows' reasons) is written in it.
     language = models.CharField(_("language"), max_length=10, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    started_at = optional_moment(_("started at"))
+    finished_at = optional_moment(_("finished at"))
     status = models.CharField(_("status"), max_length=7, choices=Status.choices, default=Status.QUEUED)
     progress = models.CharField(_("progress"), max_length=200, blank=True)
     # The result of a good file.

@@ -9,6 +9,7 @@ app runs with its production settings (secure cookies, no SSL redirect loop).
 from __future__ import annotations
 
 import os
+import random
 import re
 
 from locust import HttpUser, between, task
@@ -23,7 +24,7 @@ class _LoggedIn(HttpUser):
     abstract = True
     wait_time = between(WAIT / 2, WAIT * 1.5)
     username = ""
-    password = ""
+    pages: dict[str, str] = {}  # path → the name Locust's statistics give it
 
     def on_start(self) -> None:
         self.client.headers.update(PROXY_HEADERS)
@@ -34,7 +35,11 @@ class _LoggedIn(HttpUser):
             raise RuntimeError("no CSRF token on the login page")
         with self.client.post(
             "/accounts/login/",
-            data={"username": self.username, "password": self.password, "csrfmiddlewaretoken": token.group(1)},
+            data={
+                "username": self.username,
+                "password": f"{self.username}-demo-pass",
+                "csrfmiddlewaretoken": token.group(1),
+            },
             headers={"Referer": f"https://{self.host.split('://', 1)[-1]}/accounts/login/"},
             name="login",
             allow_redirects=False,
@@ -50,43 +55,26 @@ class _LoggedIn(HttpUser):
         for cookie in self.client.cookies:
             cookie.secure = False
 
+    @task
+    def open_a_page(self) -> None:
+        path, name = random.choice(list(self.pages.items()))  # noqa: S311 - load, not secrets
+        self.page(path, name)
+
     def page(self, path: str, name: str) -> None:
         with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"{path} answered {response.status_code}")
 
 
+def _person(username: str, *, weight: int, pages: dict[str, str]) -> type[_LoggedIn]:
+    """A kind of simulated person: their demo login (the password seed_demo documents for it), their
+    share of the people (``weight``) and the pages they open, path → name in Locust's statistics."""
+    return type(username.title(), (_LoggedIn,), {"weight": weight, "username": username, "pages": pages})
+
+
 # The mix of a sales department: mostly reps, a few leads, one or two people in HR.
-class Rep(_LoggedIn):
-    weight = 14
-    username, password = "rep", "rep-demo-pass"
-
-    @task
-    def me(self) -> None:
-        self.page("/me/", "/me/")
-
-
-class Manager(_LoggedIn):
-    weight = 4
-    username, password = "manager", "manager-demo-pass"
-
-    @task
-    def team(self) -> None:
-        self.page("/team/", "/team/ (manager's unit)")
-
-
-class HR(_LoggedIn):
-    weight = 2
-    username, password = "hr", "hr-demo-pass"
-
-    @task
-    def home(self) -> None:
-        self.page("/hr/", "/hr/")
-
-    @task
-    def rewards(self) -> None:
-        self.page("/hr/rewards/", "/hr/rewards/")
-
-    @task
-    def bonus_list(self) -> None:
-        self.page(f"/hr/bonus/{YEAR}/", "/hr/bonus/<year>/")
+Rep = _person("rep", weight=14, pages={"/me/": "/me/"})
+Manager = _person("manager", weight=4, pages={"/team/": "/team/ (manager's unit)"})
+HR = _person(
+    "hr", weight=2, pages={"/hr/": "/hr/", "/hr/rewards/": "/hr/rewards/", f"/hr/bonus/{YEAR}/": "/hr/bonus/<year>/"}
+)

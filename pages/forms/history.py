@@ -30,16 +30,18 @@ class HistoryFilterForm(forms.Form):
         number = self.cleaned_data["employee"].strip()
         if not number:
             return None
-        employee = Employee.objects.filter(employee_no=number).first()
-        if employee is None:
-            raise forms.ValidationError(_("No employee %(no)s."), params={"no": number}, code="unknown")
-        return employee
+        return _stored(Employee.objects.filter(employee_no=number), _("No employee %(no)s."), {"no": number})
 
     def clean_period(self):
         code = self.cleaned_data["period"]
         if not code:
             return None
-        period = Period.objects.filter(code=code).first()
-        if period is None:
-            raise forms.ValidationError(_("No period %(code)s has been stored."), params={"code": code}, code="unknown")
-        return period
+        return _stored(Period.objects.filter(code=code), _("No period %(code)s has been stored."), {"code": code})
+
+
+def _stored(found, message, params: dict):
+    """The one row ``found`` holds, or the form error ``message`` when it holds none."""
+    row = found.first()
+    if row is None:
+        raise forms.ValidationError(message, params=params, code="unknown")
+    return row

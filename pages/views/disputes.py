@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from appraisals.models import Period, PeriodEvent, RewardRule, Scorecard
 from closing.tasks import close_due_enqueue
@@ -32,6 +32,7 @@ from disputes.services import (
 )
 from notifications.tasks import send_notification_emails
 from pages.forms.disputes import AcceptDisputeForm, CorrectionFormSet, DisputeForm, RejectDisputeForm
+from pages.views.decorators import hr_view, view_for
 from rewards.models import RewardSuggestion
 from roles.access import HR, LEAD, REP, audience, require_audience, viewer_employee
 
@@ -113,8 +114,7 @@ def dispute_new(request):
         except DisputeRefused as exc:
             form.add_error(None, str(exc))
         else:
-            send_notification_emails.delay_on_commit()
-            messages.success(request, _("Your question is filed. You will see every step here."))
+            _announce(request, _("Your question is filed. You will see every step here."))
             return redirect("dispute_detail", pk=dispute.pk)
     return render(
         request,
@@ -128,11 +128,8 @@ def _reward_label(reward: RewardSuggestion) -> str:
     return rule.label if rule else reward.code
 
 
-@login_required
-@require_GET
-@never_cache
+@view_for((HR, LEAD, REP), "GET", never_cache=True)
 def dispute_detail(request, pk: int):
-    require_audience(request.user, HR, LEAD, REP)
     dispute = get_dispute_for_user(request.user, pk)
     return _detail(request, dispute)
 
@@ -172,10 +169,14 @@ def _detail(request, dispute: Dispute, *, accept_form=None, reject_form=None, co
     )
 
 
-@login_required
-@require_POST
+def _announce(request, message: str) -> None:
+    """After a step the people concerned hear of: mail them (once the transaction commits) and confirm it here."""
+    send_notification_emails.delay_on_commit()
+    messages.success(request, message)
+
+
+@hr_view("POST")
 def dispute_reject_view(request, pk: int):
-    require_audience(request.user, HR)
     dispute = get_dispute_for_user(request.user, pk)
     form = RejectDisputeForm(request.POST, prefix="reject")
     if not form.is_valid():
@@ -185,17 +186,14 @@ def dispute_reject_view(request, pk: int):
     except DisputeRefused as exc:
         messages.error(request, str(exc))
     else:
-        send_notification_emails.delay_on_commit()
-        messages.success(request, _("The dispute is rejected; the employee sees your reason."))
+        _announce(request, _("The dispute is rejected; the employee sees your reason."))
     return redirect("dispute_detail", pk=dispute.pk)
 
 
-@login_required
-@require_POST
+@hr_view("POST")
 def dispute_accept_view(request, pk: int):
     """Accept, with the corrected figures: the period is reopened (with what depends on it), the figures
     are written, and everything due goes back into the close line."""
-    require_audience(request.user, HR)
     dispute = get_dispute_for_user(request.user, pk)
     periods = _correction_periods(dispute)
     form = AcceptDisputeForm(request.POST, prefix="accept")
@@ -230,12 +228,9 @@ def dispute_accept_view(request, pk: int):
     return redirect("dispute_detail", pk=dispute.pk)
 
 
-@login_required
-@require_GET
-@never_cache
+@view_for((HR, LEAD, REP), "GET", never_cache=True)
 def dispute_attachment(request, pk: int):
     """The attachment, to those who may see the dispute; always as a download, never shown inline."""
-    require_audience(request.user, HR, LEAD, REP)
     dispute = get_dispute_for_user(request.user, pk)
     if not dispute.attachment:
         raise Http404("No attachment")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from pages.forms.history import HistoryFilterForm
 from pages.history import HistoryFilter, export_header
 from pages.history import history as history_entries
-from roles.access import HR, require_audience
+from pages.views.decorators import hr_view
 from sales_perf import exports
 
 PER_PAGE = 50
@@ -23,10 +21,8 @@ CONTENT_TYPES = {
 }
 
 
-@login_required
-@require_GET
+@hr_view("GET")
 def history_page(request):
-    require_audience(request.user, HR)
     form = HistoryFilterForm(request.GET or None)
     filters = HistoryFilter()
     if form.is_bound and form.is_valid():

@@ -7,19 +7,17 @@ Celery (no broker) the job has run by the time the page opens."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_http_methods
 
 from appraisals.models import Metric
 from appraisals.services import METRIC_COLUMNS
 from pages.forms.hr_imports import ImportForm
+from pages.views.decorators import hr_view
 from pages.views.jobs import progress_config, wants_json
-from roles.access import HR, require_audience
 from roles.services import EMPLOYEE_COLUMNS
 from uploads.models import ImportJob
 from uploads.tasks import import_job_enqueue
@@ -48,10 +46,8 @@ def get_import_job_for_hr(job_id: int) -> ImportJob:
     return get_object_or_404(ImportJob.objects.select_related("requested_by"), pk=job_id)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@hr_view("GET", "POST")
 def imports(request):
-    require_audience(request.user, HR)
     forms = {kind: ImportForm(prefix=kind) for kind in KINDS}
     if request.method == "POST":
         kind = request.POST.get("kind")
@@ -76,10 +72,8 @@ def imports(request):
     )
 
 
-@login_required
-@require_GET
+@hr_view("GET")
 def import_job(request, job_id: int):
-    require_audience(request.user, HR)
     job = get_import_job_for_hr(job_id)
     if wants_json(request):
         return JsonResponse(import_job_status(job))

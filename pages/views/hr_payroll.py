@@ -6,20 +6,17 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
 
 from pages.forms.hr_payroll import PayrollRunForm
+from pages.views.decorators import hr_view
 from pages.views.hr_rewards import DOWNLOAD_CONTENT_TYPES
 from rewards.models import PayrollLine, PayrollRun
 from rewards.payroll import PayrollRefused, payroll_plan, payroll_run_create, payroll_run_file
-from roles.access import HR, require_audience
 
 RUNS_PER_PAGE = 25
 LINES_PER_PAGE = 200
@@ -30,12 +27,9 @@ def get_run_for_hr(pk: int) -> PayrollRun:
     return get_object_or_404(PayrollRun.objects.select_related("created_by", "period"), pk=pk)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@never_cache
+@hr_view("GET", "POST", never_cache=True)
 def payroll(request):
     """The runs made so far with their totals, and the next run: what it would pay (a dry run), made on confirm."""
-    require_audience(request.user, HR)
     form = PayrollRunForm(request.POST or request.GET or None, initial={"token": uuid.uuid4()})
     period = None
     if form.is_bound and form.is_valid():
@@ -81,11 +75,8 @@ def payroll(request):
     )
 
 
-@login_required
-@require_GET
-@never_cache
+@hr_view("GET", never_cache=True)
 def payroll_run(request, pk: int):
-    require_audience(request.user, HR)
     run = get_run_for_hr(pk)
     lines = Paginator(run.lines.select_related("original_run").order_by("id"), LINES_PER_PAGE)
     return render(
@@ -95,11 +86,8 @@ def payroll_run(request, pk: int):
     )
 
 
-@login_required
-@require_GET
-@never_cache
+@hr_view("GET", never_cache=True)
 def payroll_run_download(request, pk: int):
-    require_audience(request.user, HR)
     run = get_run_for_hr(pk)
     content, name = payroll_run_file(run)
     response = HttpResponse(content, content_type=DOWNLOAD_CONTENT_TYPES[run.file_format])

@@ -1,6 +1,6 @@
 """HR console: periods (close, reopen, history, exports) and the close job's progress.
 
-Every view starts with ``require_audience(request.user, HR)``; the services do the work and
+Every view is an ``hr_view`` (logged in, HR only); the services do the work and
 their refusals (``CloseRefused``) are shown to HR as they are.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,8 +17,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appraisals.exports import ExportRefused, scorecard_export
 from appraisals.models import Period, PeriodEvent, Scorecard
@@ -30,9 +27,9 @@ from closing.checklist import close_checklist, close_dry_run
 from closing.models import CloseJob
 from closing.tasks import close_due_enqueue, close_period_enqueue
 from pages.forms.hr_periods import ClosePeriodForm, PeriodFilterForm, ReopenForm
+from pages.views.decorators import hr_view
 from pages.views.jobs import progress_config, wants_json
 from rewards.models import RewardSuggestion
-from roles.access import HR, require_audience
 from roles.models import Employee
 from sales_perf import exports
 
@@ -65,10 +62,8 @@ def _back(request, default: str) -> str:
 # --- periods -----------------------------------------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@hr_view("GET", "POST")
 def periods(request):
-    require_audience(request.user, HR)
     close_form = ClosePeriodForm()
     if request.method == "POST":
         close_form = ClosePeriodForm(request.POST)
@@ -110,10 +105,8 @@ def periods(request):
     )
 
 
-@login_required
-@require_GET
+@hr_view("GET")
 def period_detail(request, code: str):
-    require_audience(request.user, HR)
     period = get_period_for_hr(code)
     return render(request, "hr/period_detail.html", _detail_context(period, ReopenForm()))
 
@@ -135,10 +128,8 @@ def _detail_context(period: Period, reopen_form: ReopenForm) -> dict:
     }
 
 
-@login_required
-@require_POST
+@hr_view("POST")
 def period_close(request, code: str):
-    require_audience(request.user, HR)
     return _close(request, code, fallback=reverse("hr:periods"))
 
 
@@ -164,13 +155,10 @@ def _close(request, code: str, *, fallback: str):
     return redirect("hr:job", job_id=job.pk)
 
 
-@login_required
-@require_GET
-@never_cache
+@hr_view("GET", never_cache=True)
 def period_checklist(request, code: str):
     """Before a close: who has no figures, whose sales look wrong, which policy version applies; on
     request (``?dry_run=1``) what the close would make, beside its last close."""
-    require_audience(request.user, HR)
     ref = PeriodRef.parse(code)
     period = Period.objects.filter(code=ref.code).first()
     dry_run = None
@@ -192,11 +180,9 @@ def period_checklist(request, code: str):
     )
 
 
-@login_required
-@require_POST
+@hr_view("POST")
 def close_due(request):
     """ "Close everything due": every ended, open period in order, through the line."""
-    require_audience(request.user, HR)
     try:
         jobs, refusals = close_due_enqueue(user=request.user)
     except Exception:
@@ -216,10 +202,8 @@ def close_due(request):
     return redirect(_back(request, reverse("hr:periods")))
 
 
-@login_required
-@require_POST
+@hr_view("POST")
 def close_cancel(request, job_id: int):
-    require_audience(request.user, HR)
     try:
         job = closing.close_cancel(job_id=get_job_for_hr(job_id).pk, user=request.user)
     except closing.CloseRefused as exc:
@@ -229,10 +213,8 @@ def close_cancel(request, job_id: int):
     return redirect(_back(request, reverse("hr:periods")))
 
 
-@login_required
-@require_POST
+@hr_view("POST")
 def period_reopen(request, code: str):
-    require_audience(request.user, HR)
     form = ReopenForm(request.POST)
     if not form.is_valid():
         period = get_period_for_hr(code)
@@ -250,10 +232,8 @@ def period_reopen(request, code: str):
     return redirect(_back(request, reverse("hr:period_detail", args=[code])))
 
 
-@login_required
-@require_GET
+@hr_view("GET")
 def period_export(request, code: str):
-    require_audience(request.user, HR)
     period = get_period_for_hr(code)
     fmt = request.GET.get("format", "csv")
     if fmt not in exports.FORMATS:
@@ -270,10 +250,8 @@ def period_export(request, code: str):
 # --- close job ---------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
+@hr_view("GET")
 def job(request, job_id: int):
-    require_audience(request.user, HR)
     close_job = get_job_for_hr(job_id)
     if wants_json(request):
         return JsonResponse(_job_status(close_job))
@@ -324,11 +302,6 @@ def _people_without_data(summary: dict | None) -> list[tuple[str, str]]:
 
 
 def _job_status(close_job: CloseJob) -> dict:
-    return {
-        "status": close_job.status,
-        "percent": close_job.percent,
-        "steps_done": close_job.steps_done,
-        "steps_total": close_job.steps_total,
-        "message": close_job.message,
-        "period": close_job.period.code,
-    }
+    """The job page's JSON: the close job's own fields, and its period's code."""
+    shown = ("status", "percent", "steps_done", "steps_total", "message")
+    return {**{name: getattr(close_job, name) for name in shown}, "period": close_job.period.code}

@@ -1,6 +1,6 @@
 """HR console: the overview, reward approvals, the bonus list and policy versions.
 
-Every view starts with ``require_audience(request.user, HR)``; the services do the work and
+Every view is an ``hr_view`` (logged in, HR only); the services do the work and
 their refusals (``DecisionRefused``, ``PolicyRefused``) are shown to HR as they are.
 Only closed periods' rewards are listed: a closing period holds partial results.
 """
@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -21,7 +20,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appraisals.models import BandDefinition, Period, PolicyVersion, RewardRule
 from appraisals.periods import MONTH, PeriodRef
@@ -38,6 +36,7 @@ from appraisals.policy import (
 from appraisals.selectors import NoPolicyError, policy_version_for
 from closing.services import close_problems
 from pages.forms.hr_rewards import DownloadForm, PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
+from pages.views.decorators import hr_view
 from rewards.models import PayrollLine, RewardSuggestion
 from rewards.selectors import (
     BONUS_LIST_COLUMNS,
@@ -55,7 +54,6 @@ from rewards.services import (
     rewards_decision_summary,
     rewards_undo,
 )
-from roles.access import HR, require_audience
 from roles.models import Employee, Role
 from sales_perf import exports
 
@@ -118,11 +116,9 @@ def _totals_by_code(rows, labels: dict[str, str]) -> list[dict]:
 # --- overview --------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
+@hr_view("GET")
 def hr_home(request):
     """Is this month ready to close, and who gets paid what?"""
-    require_audience(request.user, HR)
     open_months = list(
         Period.objects.filter(kind=MONTH)
         .exclude(status=Period.Status.CLOSED)
@@ -180,11 +176,9 @@ def get_suggestion_for_hr(pk: int) -> RewardSuggestion:
     return get_object_or_404(RewardSuggestion, pk=pk, period__status=Period.Status.CLOSED)
 
 
-@login_required
-@require_GET
+@hr_view("GET")
 def rewards(request):
     """Rewards of closed periods, filtered, with totals per type over the whole filtered set."""
-    require_audience(request.user, HR)
     labels = reward_labels()
     closed = list(
         Period.objects.filter(status=Period.Status.CLOSED).order_by("-end", "start").values_list("code", flat=True)
@@ -311,13 +305,11 @@ def _reward_rows(suggestions: list[RewardSuggestion]) -> list[RewardRow]:
     return rows
 
 
-@login_required
-@require_POST
+@hr_view("POST")
 def rewards_decide_view(request):
     """Approve, reject or undo the ticked rewards (or one row's). A rejection needs a reason and a
     decision on several rewards is confirmed first, on a page that shows how many and how much
     money per reward kind it changes; decided ones, paid ones (undo) and open periods are skipped."""
-    require_audience(request.user, HR)
     back = _back(request, reverse("hr:rewards"))
     form = RewardDecisionForm(request.POST)
     if not form.is_valid():
@@ -389,11 +381,9 @@ def _decision_confirmation(request, form: RewardDecisionForm, back: str):
     )
 
 
-@login_required
-@require_POST
+@hr_view("POST")
 def reward_accept_recomputed_view(request, pk: int):
     """Take a re-close's amount for a decided reward; it goes back to pending for a fresh decision."""
-    require_audience(request.user, HR)
     suggestion = get_suggestion_for_hr(pk)
     back = _back(request, reverse("hr:rewards"))
     try:
@@ -444,11 +434,9 @@ def _suggestion_labels(year: int) -> dict[str, str]:
     return labels
 
 
-@login_required
-@require_GET
+@hr_view("GET")
 def bonus_list_page(request, year: int):
     """The year's bonus list: rows of ``rewards.selectors.bonus_list``, totals per role over all rows."""
-    require_audience(request.user, HR)
     _check_year(year)
     approved_only = request.GET.get("approved") == "on"
     roles = {role.code: role for role in Role.objects.all()}
@@ -498,11 +486,9 @@ def bonus_list_page(request, year: int):
     )
 
 
-@login_required
-@require_GET
+@hr_view("GET")
 def bonus_list_download(request, year: int):
     """The bonus list as POLICY.md §7 columns, CSV or XLSX (``?format=``)."""
-    require_audience(request.user, HR)
     _check_year(year)
     form = DownloadForm(request.GET)
     if not form.is_valid():
@@ -531,17 +517,13 @@ def get_version_for_hr(pk: int) -> PolicyVersion:
     return get_object_or_404(PolicyVersion.objects.select_related("created_by"), pk=pk)
 
 
-@login_required
-@require_GET
+@hr_view("GET")
 def policies(request):
-    require_audience(request.user, HR)
     return render(request, "hr/policies.html", _context("policy", rows=policy_versions()))
 
 
-@login_required
-@require_GET
+@hr_view("GET")
 def policy_detail(request, pk: int):
-    require_audience(request.user, HR)
     version = get_version_for_hr(pk)
     rules = RewardRule.objects.filter(policy_version=version).prefetch_related("multipliers", "tiers")
     role_names = {role.code: role.name for role in Role.objects.all()}
@@ -570,12 +552,10 @@ def policy_detail(request, pk: int):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@hr_view("GET", "POST")
 def policy_new(request, pk: int):
     """Edit a copy of a version: a new version with the edited figures; "Preview" scores the
     figures against a closed period without saving anything."""
-    require_audience(request.user, HR)
     source = get_version_for_hr(pk)
     initial = {"name": _("%(name)s (copy)") % {"name": source.name}, "effective_from": first_free_month()}
     editor = PolicyEditor(source, request.POST or None, initial=initial)
@@ -586,11 +566,9 @@ def policy_new(request, pk: int):
     return _policy_editor_page(request, editor, source=source, version=None, save=save)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@hr_view("GET", "POST")
 def policy_edit(request, pk: int):
     """Edit a version nothing used yet, in place; a locked one is read-only (edit a copy instead)."""
-    require_audience(request.user, HR)
     version = get_version_for_hr(pk)
     if policy_version_in_use(version):
         messages.error(request, _("This version is in use and locked; edit a copy instead."))
@@ -641,10 +619,8 @@ def _editor_preview(request, editor: PolicyEditor, source: PolicyVersion):
     return policy_preview(version=source, period=period, figures=editor.figures())
 
 
-@login_required
-@require_POST
+@hr_view("POST")
 def policy_delete(request, pk: int):
-    require_audience(request.user, HR)
     version = get_version_for_hr(pk)
     try:
         policy_version_delete(version=version)
@@ -655,11 +631,9 @@ def policy_delete(request, pk: int):
     return redirect("hr:policies")
 
 
-@login_required
-@require_GET
+@hr_view("GET")
 def policy_preview_page(request, pk: int):
     """A saved version scored against a closed period (the latest closed month unless ``?period=``)."""
-    require_audience(request.user, HR)
     version = get_version_for_hr(pk)
     form = PreviewPeriodForm(request.GET or None)
     period = form.chosen()

@@ -6,10 +6,12 @@
  * - window.salesPerf.drawChart(dataId, canvasId, config) draws a page's chart: config(data) gets the
  *   json_script data and returns the Chart.js configuration; nothing happens when the data, the canvas
  *   or Chart.js is missing. The page's chart script loads after this file;
- * - window.salesPerf.pollJob(config, show, isFinished) polls a job page's JSON status at config.url
- *   every config.interval_ms (1 s by default), hands each status to show(status), and reloads the
- *   page once isFinished(status) is true, so the server renders the outcome (the same page a visitor
- *   without JavaScript gets through the meta refresh). On a hiccup it keeps trying, more slowly. */
+ * - window.salesPerf.pollJob(configId, labelId, show, isFinished) polls a job page's JSON status:
+ *   the config is the json_script element configId ({url, interval_ms, labels: {status: label}, ...};
+ *   nothing happens without it). Every config.interval_ms (1 s by default) it fetches config.url, shows
+ *   the status's label in the element labelId, hands the status to show(status, config), and reloads
+ *   the page once isFinished(status) is true, so the server renders the outcome (the same page a
+ *   visitor without JavaScript gets through the meta refresh). On a hiccup it keeps trying, more slowly. */
 (function () {
   "use strict";
   document.querySelectorAll("[data-submit-on-change]").forEach(function (select) {
@@ -35,7 +37,13 @@
       }
       new Chart(canvas, config(JSON.parse(source.textContent)));
     },
-    pollJob: function (config, show, isFinished) {
+    pollJob: function (configId, labelId, show, isFinished) {
+      var configElement = document.getElementById(configId);
+      if (!configElement) {
+        return;
+      }
+      var config = JSON.parse(configElement.textContent);
+      var label = document.getElementById(labelId);
       var interval = config.interval_ms || 1000;
       var failures = 0;
 
@@ -49,7 +57,10 @@
           })
           .then(function (status) {
             failures = 0;
-            show(status);
+            if (label) {
+              label.textContent = (config.labels && config.labels[status.status]) || status.status;
+            }
+            show(status, config);
             if (isFinished(status)) {
               window.location.reload();
               return;

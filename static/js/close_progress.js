@@ -3,28 +3,19 @@
  *   {url, interval_ms, labels: {status: label}, steps_one: "%(done)s of %(total)s step",
  *    steps: "%(done)s of %(total)s steps"} (the singular for a total of 1, else the plural).
  * When the job is done or failed the page reloads, so the server renders the summary
- * (window.salesPerf.pollJob in app.js does the polling). */
+ * (window.salesPerf.pollJob in app.js does the polling and shows the status label). */
 (function () {
   "use strict";
-  var configElement = document.getElementById("close-progress-config");
-  if (!configElement || !window.salesPerf) {
-    return;
-  }
-  var config = JSON.parse(configElement.textContent);
   var container = document.getElementById("close-progress");
   var bar = container && container.querySelector(".progress-bar");
-  var label = document.getElementById("close-status-label");
   var steps = document.getElementById("close-steps");
 
-  function show(status) {
+  function show(status, config) {
     var percent = Math.max(0, Math.min(100, Number(status.percent) || 0));
     if (container && bar) {
       container.setAttribute("aria-valuenow", String(percent));
       bar.style.width = percent + "%";
       bar.textContent = percent + "%";
-    }
-    if (label) {
-      label.textContent = (config.labels && config.labels[status.status]) || status.status;
     }
     if (steps && status.steps_total) {
       var form = status.steps_total === 1 && config.steps_one ? config.steps_one : config.steps;
@@ -34,7 +25,9 @@
     }
   }
 
-  window.salesPerf.pollJob(config, show, function (status) {
-    return status.status === "done" || status.status === "failed";
-  });
+  if (window.salesPerf) {
+    window.salesPerf.pollJob("close-progress-config", "close-status-label", show, function (status) {
+      return status.status === "done" || status.status === "failed";
+    });
+  }
 })();

@@ -14,7 +14,6 @@ from appraisals.models import (
     BandMultiplier,
     CommissionTier,
     KpiDefinition,
-    Period,
     PolicyVersion,
     RewardRule,
     Scorecard,
@@ -140,14 +139,14 @@ def test_copy_applies_band_and_reward_figures():
 
 @pytest.mark.parametrize("start", [date(2026, 3, 1), date(2026, 1, 1), date(2025, 6, 1)])
 def test_copy_refuses_a_start_on_or_before_a_closed_period(start):
-    period("2026-03", status=Period.Status.CLOSED)
+    period("2026-03", status="closed")
     with pytest.raises(PolicyRefused, match="2026-03 is already closed"):
         policy_version_copy(source=default_policy_version(), name="x", effective_from=start)
     assert PolicyVersion.objects.count() == 1
 
 
 def test_copy_may_start_the_month_after_the_last_closed_period():
-    period("2026-03", status=Period.Status.CLOSED)
+    period("2026-03", status="closed")
     copy = policy_version_copy(source=default_policy_version(), name="April on", effective_from=date(2026, 4, 1))
     assert copy.effective_from == date(2026, 4, 1)
 

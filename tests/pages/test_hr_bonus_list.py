@@ -26,18 +26,8 @@ REJECTED = RewardSuggestion.Status.REJECTED
 
 # POLICY.md §7, export_bonus_list, in this order.
 POLICY_COLUMNS = [
-    "employee_no",
-    "name",
-    "role",
-    "reports_to",
-    "annual_composite",
-    "annual_band",
-    "commission_total",
-    "quarterly_bonus_total",
-    "year_end_bonus",
-    "cash_total",
-    "suggestions",
-    "approval_status",
+    *("employee_no", "name", "role", "reports_to", "annual_composite", "annual_band"),
+    *("commission_total", "quarterly_bonus_total", "year_end_bonus", "cash_total", "suggestions", "approval_status"),
 ]
 
 

@@ -1,4 +1,7 @@
-"""``manage.py import_metrics FILE``: metrics.csv / .xlsx values (POLICY.md §4, §7)."""
+"""Import metric values from a metrics.csv or .xlsx file (employee_no, period, metric, value); a file
+with any bad row imports nothing. Progress goes to stderr."""
+
+# ``manage.py import_metrics FILE`` (POLICY.md §4, §7); the docstring is its --help.
 
 from __future__ import annotations
 
@@ -7,15 +10,9 @@ from sales_perf.commands import FileImportCommand
 
 
 class Command(FileImportCommand):
-    help = (
-        "Import metric values from a metrics.csv or .xlsx file (employee_no, period, metric, value); "
-        "a file with any bad row imports nothing. Progress goes to stderr."
-    )
-    command_name = "import_metrics"
+    help = __doc__
     file_help = "metrics.csv or .xlsx"
-
-    def run_import(self, **kwargs):
-        return metrics_import(**kwargs)
+    run_import = staticmethod(metrics_import)
 
     def summary(self, result) -> str:
         return (

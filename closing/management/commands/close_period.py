@@ -1,3 +1,6 @@
+"""Run the period-end job for PERIOD (YYYY-MM, YYYY-Qn or YYYY), or with --due for every ended, open
+period in order (months, then quarters, then years), through the one line of closes, and wait."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,10 +11,7 @@ from closing.tasks import close_due_enqueue, close_line_run, close_period_enqueu
 
 
 class Command(BaseCommand):
-    help = (
-        "Run the period-end job for PERIOD (YYYY-MM, YYYY-Qn or YYYY), or with --due for every ended, open "
-        "period in order (months, then quarters, then years), through the one line of closes, and wait."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("period", nargs="?")

@@ -1,3 +1,6 @@
+"""Hand approved cash rewards (and adjustments of paid ones) to payroll as one immutable run; with
+--dry-run, show what the run would hold and make nothing."""
+
 from __future__ import annotations
 
 import sys
@@ -10,10 +13,7 @@ from rewards.payroll import PayrollRefused, payroll_file, payroll_plan, payroll_
 
 
 class Command(BaseCommand):
-    help = (
-        "Hand approved cash rewards (and adjustments of paid ones) to payroll as one immutable run; with "
-        "--dry-run, show what the run would hold and make nothing."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("--period", help="only rewards of this closed period (YYYY-MM, YYYY-Qn or YYYY)")

@@ -1,4 +1,7 @@
-"""``manage.py import_employees FILE``: employees.csv / .xlsx into the org (POLICY.md §7)."""
+"""Create or update employees from an employees.csv or .xlsx file; a file with any bad row imports
+nothing. Progress goes to stderr."""
+
+# ``manage.py import_employees FILE``: the org (POLICY.md §7); the docstring is its --help.
 
 from __future__ import annotations
 
@@ -7,15 +10,9 @@ from sales_perf.commands import FileImportCommand
 
 
 class Command(FileImportCommand):
-    help = (
-        "Create or update employees from an employees.csv or .xlsx file; a file with any bad row imports nothing. "
-        "Progress goes to stderr."
-    )
-    command_name = "import_employees"
+    help = __doc__
     file_help = "employees.csv or .xlsx"
-
-    def run_import(self, **kwargs):
-        return employees_import(**kwargs)
+    run_import = staticmethod(employees_import)
 
     def summary(self, result) -> str:
         unchanged = f", {result.unchanged} unchanged" if result.unchanged else ""
