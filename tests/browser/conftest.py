@@ -25,7 +25,10 @@ def _chromium_required() -> bool:
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def chromium(live_server):
+    """The session's browser. It asks for the live server so that it closes first: a connection the
+    browser kept alive would otherwise end in a server thread after the server has gone, and that
+    thread would touch a database connection of the main thread."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing (Debian package chromium)"
         if _chromium_required():
