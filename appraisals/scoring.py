@@ -720,6 +720,20 @@ class CommissionSlice:
     rate: Decimal
 
 
+def tier_bounds(rule: RewardRule, target: Decimal) -> list[tuple[Decimal, Decimal | None, Decimal]]:
+    """The commission tiers as money for ``target``: (floor, ceiling or None for no upper end, rate),
+    in order, up to the first tier without an upper end."""
+    bounds: list[tuple[Decimal, Decimal | None, Decimal]] = []
+    floor = ZERO
+    for tier in rule.tiers:
+        ceiling = None if tier.up_to_multiple is None else tier.up_to_multiple * target
+        bounds.append((floor, ceiling, tier.rate))
+        if ceiling is None:
+            break
+        floor = ceiling
+    return bounds
+
+
 def commission_amount(
     rule: RewardRule, actual: Decimal, target: Decimal | None
 ) -> tuple[Decimal, list[CommissionSlice]]:
@@ -729,16 +743,11 @@ def commission_amount(
         return round_half_up(actual * rate), [CommissionSlice(actual, rate)]
     slices: list[CommissionSlice] = []
     amount = ZERO
-    floor = ZERO
-    for tier in rule.tiers:
-        ceiling = None if tier.up_to_multiple is None else tier.up_to_multiple * target
+    for floor, ceiling, rate in tier_bounds(rule, target):
         portion = (actual if ceiling is None else min(actual, ceiling)) - floor
         if portion > 0:
-            amount += portion * tier.rate
-            slices.append(CommissionSlice(portion, tier.rate))
-        if ceiling is None:
-            break
-        floor = ceiling
+            amount += portion * rate
+            slices.append(CommissionSlice(portion, rate))
     return round_half_up(amount), slices
 
 
