@@ -10,7 +10,7 @@ and the tier ladder is the commission rule's tiers applied to the month's target
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 
@@ -192,10 +192,8 @@ def _ladder(rule: scoring.RewardRule, actual: Decimal, target: Decimal | None) -
     if not target or target <= 0:
         return []
     steps = []
-    floor = Decimal(0)
     current_found = False
-    for number, tier in enumerate(rule.tiers, start=1):
-        ceiling = None if tier.up_to_multiple is None else tier.up_to_multiple * target
+    for number, (floor, ceiling, rate) in enumerate(scoring.tier_bounds(rule, target), start=1):
         top = actual if ceiling is None else min(actual, ceiling)
         is_current = not current_found and (ceiling is None or actual < ceiling)
         current_found = current_found or is_current
@@ -204,14 +202,11 @@ def _ladder(rule: scoring.RewardRule, actual: Decimal, target: Decimal | None) -
                 number=number,
                 floor=floor,
                 ceiling=ceiling,
-                rate=tier.rate,
+                rate=rate,
                 portion=max(top - floor, Decimal(0)),
                 is_current=is_current,
             )
         )
-        if ceiling is None:
-            break
-        floor = ceiling
     return steps
 
 
@@ -234,17 +229,7 @@ def _with_actual(person: scoring.EmployeeInput, metric: str, actual: Decimal) ->
     before = totals.get(metric)
     totals[metric] = scoring.MetricAgg(actual, max(before.count if before else 0, 1))
     by_month = {key: value for key, value in person.by_month.items() if key != metric}
-    return scoring.EmployeeInput(
-        key=person.key,
-        role=person.role,
-        reports_to=person.reports_to,
-        totals=totals,
-        by_month=by_month,
-        at=person.at,
-        previous_bands=person.previous_bands,
-        quarterly_bonus_base=person.quarterly_bonus_base,
-        annual_bonus_base=person.annual_bonus_base,
-    )
+    return replace(person, totals=totals, by_month=by_month)
 
 
 def composite_with_sales(
