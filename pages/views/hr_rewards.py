@@ -7,6 +7,7 @@ Only closed periods' rewards are listed: a closing period holds partial results.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -100,11 +101,13 @@ def reward_labels() -> dict[str, str]:
     return labels
 
 
-def _totals_by_code(rows, labels: dict[str, str]) -> list[dict]:
-    """Count and amount per reward type, in the order of the reward table; ``rows`` is a queryset
-    of suggestions (1 query) or ready rows of code, n and total."""
-    if isinstance(rows, QuerySet):
-        rows = rows.order_by().values("code").annotate(n=Count("*"), total=Sum("amount"))
+# How many rewards and how much money, per group of a values() query. Count("*"), not the id: the
+# (period, code, status) index covers the amount, so these totals never read the table.
+REWARD_COUNTS = {"n": Count("*"), "total": Sum("amount")}
+
+
+def _totals_by_code(rows: Iterable[dict], labels: dict[str, str]) -> list[dict]:
+    """Rows of code, n and total in the order of the reward table, each with its label."""
     rows = {row["code"]: row for row in rows}
     order = [code for code in labels if code in rows] + sorted(code for code in rows if code not in labels)
     return [
@@ -129,7 +132,10 @@ def hr_home(request):
     next_month = next((month for month in open_months if month.status == Period.Status.OPEN), None)
     labels = reward_labels()
     pending = _totals_by_code(
-        RewardSuggestion.objects.filter(status=RewardSuggestion.Status.PENDING, period__status=Period.Status.CLOSED),
+        RewardSuggestion.objects.filter(status=RewardSuggestion.Status.PENDING, period__status=Period.Status.CLOSED)
+        .order_by()
+        .values("code")
+        .annotate(**REWARD_COUNTS),
         labels,
     )
     year = timezone.localdate().year
@@ -234,7 +240,7 @@ class RewardsByPeriod:
 
     def __init__(self, suggestions: QuerySet) -> None:
         self.suggestions = suggestions
-        rows = list(suggestions.order_by().values("period_id", "code").annotate(n=Count("*"), total=Sum("amount")))
+        rows = list(suggestions.order_by().values("period_id", "code").annotate(**REWARD_COUNTS))
         self._by_code = rows
         sizes: dict[int, int] = {}
         for row in rows:
