@@ -116,10 +116,16 @@ def _counted_rewards(rewards: QuerySet, *, approved_only: bool) -> QuerySet:
     return rewards.exclude(status=RewardSuggestion.Status.REJECTED)
 
 
+def _closed_periods(year: int) -> QuerySet:
+    """The year's closed periods (months, quarters, the year): a period being closed holds partial
+    results and an open one none, so the bonus list reads only these."""
+    return Period.objects.filter(year=year, status=Period.Status.CLOSED)
+
+
 def bonus_list_people(year: int) -> QuerySet:
     """The employees on the year's bonus list (a scorecard or a reward in a closed period of the
     year), ordered by employee_no like the list: a page of it is a page of the list."""
-    periods = Period.objects.filter(year=year, status=Period.Status.CLOSED)
+    periods = _closed_periods(year)
     cards = Scorecard.objects.filter(employee_id=OuterRef("pk"), period__in=periods)
     rewards = RewardSuggestion.objects.filter(employee_id=OuterRef("pk"), period__in=periods)
     return Employee.objects.filter(Exists(cards) | Exists(rewards)).order_by("employee_no")
@@ -129,7 +135,7 @@ def bonus_list_totals(*, year: int, approved_only: bool = False) -> dict[str, Bo
     """The bonus list's money and headcount per role code, as the sum of its rows would give, in two
     aggregate queries whatever the headcount (the HR page shows them above one page of rows)."""
     totals: dict[str, BonusTotals] = defaultdict(BonusTotals)
-    periods = Period.objects.filter(year=year, status=Period.Status.CLOSED)
+    periods = _closed_periods(year)
     # Counted over the ids of the year's scorecards and rewards (one hashed set), which PostgreSQL
     # does several times faster than the per-person EXISTS that pages the list.
     on_the_list = (
@@ -157,8 +163,7 @@ def bonus_list(*, year: int, employee_ids: Iterable[int] | None = None, approved
     Totals add every non-rejected cash reward of the year's periods (months, quarters, the
     year), or with ``approved_only`` only the approved ones; a rejected reward is not paid, but
     still shows in approval_status."""
-    # Only closed periods: a period being closed holds partial results, an open one none yet.
-    periods = Period.objects.filter(year=year, status=Period.Status.CLOSED)
+    periods = _closed_periods(year)
     cards = Scorecard.objects.filter(period__in=periods)
     rewards = RewardSuggestion.objects.filter(period__in=periods)
     if employee_ids is not None:
