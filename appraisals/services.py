@@ -17,7 +17,16 @@ from appraisals import scoring
 from appraisals.models import KpiScore, Metric, MetricValue, Period, Scorecard
 from appraisals.periods import MONTH, QUARTER, PeriodRef
 from roles.models import Employee
-from sales_perf.bulk import copy_from, copy_json, copy_number, copy_text, execute, insert_rows, next_ids
+from sales_perf.bulk import (
+    copy_from,
+    copy_json,
+    copy_number,
+    copy_text,
+    execute,
+    insert_rows,
+    next_ids,
+    set_local_work_mem,
+)
 from sales_perf.tabular import (
     FILE_LEVEL,
     ErrorList,
@@ -474,7 +483,7 @@ def _metrics_copy_upsert(
                 updated = cursor.rowcount
         # In key order, so the unique index is filled page by page rather than at random; with
         # room to sort a million rows in memory (for this transaction only).
-        cursor.execute("SET LOCAL work_mem = '128MB'")
+        set_local_work_mem(128)
         upsert = (
             f"INSERT INTO {target} ({employee}, {period}, {metric}, {value}, {entered_by}, {entered_at})"  # noqa: S608
             f" SELECT s.employee_id, p.id, s.metric_id, s.value, %s, %s"

@@ -55,7 +55,7 @@ from rewards.models import RewardSuggestion
 from rewards.services import suggestions_discard_pending
 from roles.models import Employee
 from roles.tree import CycleError, tree_levels
-from sales_perf.bulk import execute
+from sales_perf.bulk import execute, set_local_work_mem
 from sales_perf.locks import serialized, with_lock_retries
 
 logger = logging.getLogger(__name__)
@@ -590,10 +590,9 @@ def period_close_chunk(*, job_id: int, attempt: int, employee_ids: Sequence[int]
         execute("ANALYZE appraisals_scorecard")
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # Sums over a period's scattered metric rows: with the default 4 MB the bitmap of
-                # matching rows goes lossy and every row of each block is checked again.
-                execute(f"SET LOCAL work_mem = '{int(settings.SALES_PERF_CLOSE_WORK_MEM_MB)}MB'")
+            # Sums over a period's scattered metric rows: with PostgreSQL's default 4 MB the bitmap
+            # of matching rows goes lossy and every row of each block is checked again.
+            set_local_work_mem(settings.SALES_PERF_CLOSE_WORK_MEM_MB)
             inputs = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=employee_ids)
             result = scoring.score_employees(
                 policy=policy,

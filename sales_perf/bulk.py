@@ -183,6 +183,13 @@ def _sqlite_value(value):
     return value
 
 
+def set_local_work_mem(megabytes: int) -> None:
+    """On PostgreSQL, let sorts and hashes of the current transaction use ``megabytes`` each
+    (``SET LOCAL``: it ends with the transaction); elsewhere nothing."""
+    if is_postgres():
+        execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")
+
+
 def execute(sql: str, params: Sequence = ()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
