@@ -192,9 +192,7 @@ def ratings_enter(
         _check_value(metric, value)
 
     with transaction.atomic():
-        period, _ = Period.objects.get_or_create(code=quarter.code, defaults=Period.fields_for(quarter))
-        # Hold the period row so a close cannot claim the quarter half-way through this write.
-        period = Period.objects.select_for_update().get(pk=period.pk)
+        period = _locked_quarter(quarter)
         if period.status != Period.Status.OPEN:
             raise RatingRefused(quarter_frozen_message(quarter.code, period.status), field="quarter")
         commented = set(
@@ -209,21 +207,49 @@ def ratings_enter(
         now = timezone.now()
         saved = []
         for code in (c for c in metrics if c in values):
-            value, _ = MetricValue.objects.update_or_create(
-                employee=employee,
-                period=period,
-                metric=metrics[code],
-                defaults={"value": values[code], "entered_by": rater_user, "entered_at": now},
-            )
-            saved.append(value)
-            if code in comments:
-                RatingComment.objects.update_or_create(
+            # A comment left out keeps the stored one (the person page does not show it).
+            saved.append(
+                _store_rating(
                     employee=employee,
                     period=period,
                     metric=metrics[code],
-                    defaults={"text": comments[code], "entered_by": rater_user, "entered_at": now},
+                    value=values[code],
+                    comment=comments.get(code),
+                    user=rater_user,
+                    now=now,
                 )
+            )
     return saved
+
+
+def _locked_quarter(quarter: PeriodRef) -> Period:
+    """The quarter's period (made if need be), its row held so a close cannot claim the quarter
+    half-way through a ratings write; the caller checks that it is open."""
+    period, _ = Period.objects.get_or_create(code=quarter.code, defaults=Period.fields_for(quarter))
+    return Period.objects.select_for_update().get(pk=period.pk)
+
+
+def _store_rating(
+    *, employee: Employee, period: Period, metric: Metric, value: Decimal, comment: str | None, user, now
+) -> MetricValue:
+    """Write one rating with who and when, and its comment: a text is kept, "" removes the stored
+    one, ``None`` leaves it as it is."""
+    stored, _ = MetricValue.objects.update_or_create(
+        employee=employee,
+        period=period,
+        metric=metric,
+        defaults={"value": value, "entered_by": user, "entered_at": now},
+    )
+    if comment:
+        RatingComment.objects.update_or_create(
+            employee=employee,
+            period=period,
+            metric=metric,
+            defaults={"text": comment, "entered_by": user, "entered_at": now},
+        )
+    elif comment is not None:
+        RatingComment.objects.filter(employee=employee, period=period, metric=metric).delete()
+    return stored
 
 
 def comment_required(value: Decimal | None) -> bool:
@@ -472,26 +498,19 @@ def ratings_grid_save(*, rater_user, quarter: PeriodRef | str, entries: Mapping[
         raise RatingsInvalid(errors)
 
     with transaction.atomic():
-        period, _ = Period.objects.get_or_create(code=ref.code, defaults=Period.fields_for(ref))
-        period = Period.objects.select_for_update().get(pk=period.pk)
+        period = _locked_quarter(ref)
         if period.status != Period.Status.OPEN:
             raise RatingsInvalid([GridError("", "", quarter_frozen_message(ref.code, period.status))])
         now = timezone.now()
         for person, metric, entry in writes:
-            MetricValue.objects.update_or_create(
+            # The grid shows the stored comments: a cell emptied removes its comment.
+            _store_rating(
                 employee=person,
                 period=period,
                 metric=metric,
-                defaults={"value": entry.value, "entered_by": rater_user, "entered_at": now},
+                value=entry.value,
+                comment=entry.comment.strip(),
+                user=rater_user,
+                now=now,
             )
-            comment = entry.comment.strip()
-            if comment:
-                RatingComment.objects.update_or_create(
-                    employee=person,
-                    period=period,
-                    metric=metric,
-                    defaults={"text": comment, "entered_by": rater_user, "entered_at": now},
-                )
-            else:
-                RatingComment.objects.filter(employee=person, period=period, metric=metric).delete()
     return len(writes)
