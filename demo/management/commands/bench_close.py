@@ -184,8 +184,8 @@ class Command(BaseCommand):
         return json.loads(completed.stdout.strip().splitlines()[-1])
 
     def _measure(self, code: str, *, profile: str | None = None) -> None:
+        from closing.line import close_job_wait
         from closing.models import CloseJob
-        from closing.services import close_job_wait
         from closing.tasks import close_period_enqueue
 
         queries = 0
