@@ -116,7 +116,7 @@ class Command(BaseCommand):
         self.stdout.write(f"export   bonus list {year}: {export_seconds:.2f} s for {export_rows:,} rows")
 
     def _build(self, *, employees: int, year: int, seed: int, rebuild: bool) -> None:
-        from demo.services import demo_seed
+        from demo.seed import demo_seed
 
         existing = Employee.objects.count()
         has_year = MetricValue.objects.filter(period__code=f"{year}-12").exists()
