@@ -15,7 +15,7 @@ from appraisals.models import MetricValue, Period, PeriodEvent, PolicyVersion
 from appraisals.periods import QUARTER, PeriodRef
 from appraisals.ratings import UnratedPerson, unrated
 from appraisals.selectors import NoPolicyError, engine_policy, period_result_in_memory, policy_version_for
-from closing.services import close_problems
+from closing.rules import close_problems
 from roles.models import Employee
 
 # People listed by name on the checklist; the rest are counted.

@@ -17,8 +17,10 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+import closing.attempt
+import closing.line
 from closing import reminders
-from closing import services as closing
+from closing.exceptions import CloseSuperseded
 from closing.models import CloseJob
 from notifications.tasks import send_notification_emails
 
@@ -32,21 +34,21 @@ def close_period_enqueue(*, code: str, user=None, scheduled: bool = False) -> Cl
     """What a caller of one close runs: put it in the line (``CloseRefused`` when it cannot close)
     and start the line once that is committed. In-process Celery runs the line right there (outside
     a transaction, at once), this close and any waiting before it included."""
-    job = closing.period_close_request(code=code, user=user, scheduled=scheduled)
+    job = closing.line.period_close_request(code=code, user=user, scheduled=scheduled)
     close_line_run.delay_on_commit()
     return job
 
 
 def close_due_enqueue(*, user=None, scheduled: bool = False, grace_days: int = 0):
     """ "Close everything due": every ended, open period in order, through the same line.
-    Returns ``(jobs, refusals)`` as ``closing.close_due_request`` does."""
-    jobs, refusals = closing.close_due_request(user=user, scheduled=scheduled, grace_days=grace_days)
+    Returns ``(jobs, refusals)`` as ``closing.line.close_due_request`` does."""
+    jobs, refusals = closing.line.close_due_request(user=user, scheduled=scheduled, grace_days=grace_days)
     if jobs:
         close_line_run.delay_on_commit()
     return jobs, refusals
 
 
-def _run(task, start: closing.CloseStart, service):
+def _run(task, start: closing.line.CloseStart, service):
     """Run one step of a close: retry a transient failure with exponential backoff, stop quietly when
     the attempt was taken over, and otherwise give up (undoing the attempt, then moving the line on).
 
@@ -55,7 +57,7 @@ def _run(task, start: closing.CloseStart, service):
     while True:
         try:
             return service()
-        except closing.CloseSuperseded:
+        except CloseSuperseded:
             logger.info("close job %s attempt %s was taken over; stopping", start.job_id, start.attempt)
             return None
         except Exception as exc:
@@ -67,7 +69,9 @@ def _run(task, start: closing.CloseStart, service):
                 attempt += 1
                 time.sleep(countdown / 8)
                 continue
-            closing.period_close_fail(job_id=start.job_id, attempt=start.attempt, reason=f"{type(exc).__name__}: {exc}")
+            closing.attempt.period_close_fail(
+                job_id=start.job_id, attempt=start.attempt, reason=f"{type(exc).__name__}: {exc}"
+            )
             send_notification_emails.delay()
             close_line_run.delay()  # the next close of the line does not wait for this one
             raise
@@ -76,12 +80,12 @@ def _run(task, start: closing.CloseStart, service):
 @shared_task(bind=True, acks_late=True)
 def close_line_run(self) -> int | None:
     """Start the next close of the line, if any and none is running; returns its job id."""
-    start = closing.close_line_next()
+    start = closing.line.close_line_next()
     if start is None:
         return None
     if start.attempt > 1:
         send_notification_emails.delay()  # HR hears of the takeover
-    plan = _run(self, start, lambda: closing.period_close_plan(job_id=start.job_id, attempt=start.attempt))
+    plan = _run(self, start, lambda: closing.attempt.period_close_plan(job_id=start.job_id, attempt=start.attempt))
     if plan is None:
         return None
     steps = [
@@ -94,11 +98,13 @@ def close_line_run(self) -> int | None:
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def close_period_chunk(self, job_id: int, attempt: int, employee_ids: list[int], level: int = 0) -> dict | None:
-    start = closing.CloseStart(job_id, attempt)
+    start = closing.line.CloseStart(job_id, attempt)
     result = _run(
         self,
         start,
-        lambda: closing.period_close_chunk(job_id=job_id, attempt=attempt, employee_ids=employee_ids, level=level),
+        lambda: closing.attempt.period_close_chunk(
+            job_id=job_id, attempt=attempt, employee_ids=employee_ids, level=level
+        ),
     )
     if result is None:
         return None
@@ -107,10 +113,10 @@ def close_period_chunk(self, job_id: int, attempt: int, employee_ids: list[int],
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def close_period_finalize(self, job_id: int, attempt: int) -> dict | None:
-    start = closing.CloseStart(job_id, attempt)
-    summary = _run(self, start, lambda: closing.period_close_finalize(job_id=job_id, attempt=attempt))
+    start = closing.line.CloseStart(job_id, attempt)
+    summary = _run(self, start, lambda: closing.attempt.period_close_finalize(job_id=job_id, attempt=attempt))
     if summary is not None:
-        closing.close_notify_scorecards_ready(job_id=job_id)
+        closing.attempt.close_notify_scorecards_ready(job_id=job_id)
         send_notification_emails.delay()
     return summary
 
@@ -119,7 +125,7 @@ def close_period_finalize(self, job_id: int, attempt: int) -> dict | None:
 def close_line_watch() -> bool:
     """Beat, every half minute: push the line when a close waits and none runs (its chain was lost
     with a worker) or when the running close's lease ran out (its worker died)."""
-    if closing.close_line_stalled():
+    if closing.line.close_line_stalled():
         close_line_run.delay()
         return True
     return False

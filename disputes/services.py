@@ -23,7 +23,8 @@ from django.utils.translation import gettext, ngettext
 from appraisals.models import KpiDefinition, Period, Scorecard
 from appraisals.selectors import policy_version_for
 from appraisals.services import METRIC_COLUMNS, metrics_import
-from closing.services import CloseRefused, period_reopen
+from closing.exceptions import CloseRefused
+from closing.reopen import period_reopen
 from disputes.models import REASON_MIN_LENGTH, Dispute, DisputeEvent
 from notifications.models import Kind
 from notifications.services import hr_user_ids, notify

@@ -22,8 +22,9 @@ from appraisals.exports import ExportRefused, scorecard_export
 from appraisals.models import Period, PeriodEvent, Scorecard
 from appraisals.periods import PeriodRef
 from appraisals.selectors import NoPolicyError
-from closing import services as closing
+from closing import line, reopen, rules
 from closing.checklist import close_checklist, close_dry_run
+from closing.exceptions import CloseRefused
 from closing.models import CloseJob
 from closing.tasks import close_due_enqueue, close_period_enqueue
 from pages.forms.hr_periods import ClosePeriodForm, PeriodFilterForm, ReopenForm
@@ -70,13 +71,13 @@ def periods(request):
         if close_form.is_valid():
             return _close(request, close_form.cleaned_data["code"], fallback=reverse("hr:periods"))
     filter_form = PeriodFilterForm(request.GET or None)
-    state = closing.LineState.load()
+    state = rules.LineState.load()
     today = timezone.localdate()
     filters = filter_form.cleaned_data if filter_form.is_valid() else {}
     if filters.get("everything"):
         listed = Period.objects.select_related("closed_by").order_by("-end", "start")
     else:
-        listed = closing.periods_to_act_on(today=today, state=state)
+        listed = rules.periods_to_act_on(today=today, state=state)
     if filters.get("kind"):
         listed = listed.filter(kind=filters["kind"])
     page = Paginator(listed, PERIODS_PER_PAGE).get_page(request.GET.get("page"))
@@ -84,7 +85,7 @@ def periods(request):
         (
             period,
             # Only an open period can close; close_problems says why it cannot yet.
-            closing.close_problems(period.ref, today=today, state=state) if period.status == Period.Status.OPEN else [],
+            rules.close_problems(period.ref, today=today, state=state) if period.status == Period.Status.OPEN else [],
             # Each row's reopen form needs its own field ids.
             ReopenForm(auto_id=f"id_reopen_{period.code}_%s") if period.status == Period.Status.CLOSED else None,
         )
@@ -98,8 +99,8 @@ def periods(request):
             "rows": rows,
             "filter_form": filter_form,
             "close_form": close_form,
-            "line": closing.close_line(),
-            "due": closing.periods_due(today=today),
+            "line": line.close_line(),
+            "due": rules.periods_due(today=today),
             "hr_section": "periods",
         },
     )
@@ -115,7 +116,7 @@ def _detail_context(period: Period, reopen_form: ReopenForm) -> dict:
     is_closed = period.status == Period.Status.CLOSED
     return {
         "period": period,
-        "problems": closing.close_problems(period.ref, today=timezone.localdate())
+        "problems": rules.close_problems(period.ref, today=timezone.localdate())
         if period.status == Period.Status.OPEN
         else [],
         "events": period.events.select_related("actor").order_by("-at", "-id"),
@@ -137,7 +138,7 @@ def _close(request, code: str, *, fallback: str):
     requested_at = timezone.now()
     try:
         job = close_period_enqueue(code=code, user=request.user)
-    except closing.CloseRefused as exc:
+    except CloseRefused as exc:
         messages.error(request, str(exc))
         return redirect(_back(request, fallback))
     except Exception:
@@ -205,8 +206,8 @@ def close_due(request):
 @hr_view("POST")
 def close_cancel(request, job_id: int):
     try:
-        job = closing.close_cancel(job_id=get_job_for_hr(job_id).pk, user=request.user)
-    except closing.CloseRefused as exc:
+        job = line.close_cancel(job_id=get_job_for_hr(job_id).pk, user=request.user)
+    except CloseRefused as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The close of %(code)s is out of the line.") % {"code": job.period.code})
@@ -220,8 +221,8 @@ def period_reopen(request, code: str):
         period = get_period_for_hr(code)
         return render(request, "hr/period_detail.html", _detail_context(period, form))
     try:
-        reopened = closing.period_reopen(code=code, reason=form.cleaned_data["reason"], user=request.user)
-    except closing.CloseRefused as exc:
+        reopened = reopen.period_reopen(code=code, reason=form.cleaned_data["reason"], user=request.user)
+    except CloseRefused as exc:
         messages.error(request, str(exc))
         return redirect(_back(request, reverse("hr:periods")))
     messages.success(

@@ -35,7 +35,7 @@ from appraisals.policy import (
     policy_versions,
 )
 from appraisals.selectors import NoPolicyError, policy_version_for
-from closing.services import close_problems
+from closing.rules import close_problems
 from pages.forms.hr_rewards import DownloadForm, PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
 from pages.views.decorators import hr_view
 from rewards.models import PayrollLine, RewardSuggestion

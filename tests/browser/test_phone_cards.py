@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from appraisals.periods import PeriodRef
-from demo.services import demo_seed
+from demo.seed import demo_seed
 from rewards.models import RewardSuggestion
 from tests.browser.helpers import PHONE, has_no_horizontal_scroll, log_in, set_language, wider_than_screen
 from tests.builders import close_period

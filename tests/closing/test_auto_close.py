@@ -11,8 +11,9 @@ import pytest
 import time_machine
 
 from appraisals.models import Metric, MetricValue, Period, PeriodEvent
-from closing import services as closing
 from closing import tasks
+from closing.exceptions import CloseRefused
+from closing.rules import periods_due
 from closing.schedule import BEAT_SCHEDULE
 from sales_perf.celery import app
 from tests.builders import close_period
@@ -38,25 +39,25 @@ def sales():
 
 def test_a_month_is_due_only_the_set_number_of_days_after_it_ends(sales):
     # 2026-01 ends on the 31st; 5 days later is 5 February.
-    assert closing.periods_due(today=date(2026, 2, 4), grace_days=5) == []
-    assert closing.periods_due(today=date(2026, 2, 5), grace_days=5) == ["2026-01"]
+    assert periods_due(today=date(2026, 2, 4), grace_days=5) == []
+    assert periods_due(today=date(2026, 2, 5), grace_days=5) == ["2026-01"]
 
 
 def test_without_grace_a_month_is_due_the_day_after_it_ends(sales):
-    assert closing.periods_due(today=date(2026, 1, 31)) == []
-    assert closing.periods_due(today=date(2026, 2, 1)) == ["2026-01"]
+    assert periods_due(today=date(2026, 1, 31)) == []
+    assert periods_due(today=date(2026, 2, 1)) == ["2026-01"]
 
 
 def test_due_lists_months_oldest_first_then_the_quarter(sales):
-    assert closing.periods_due(today=date(2026, 4, 1)) == ["2026-01", "2026-02", "2026-03", "2026-Q1"]
+    assert periods_due(today=date(2026, 4, 1)) == ["2026-01", "2026-02", "2026-03", "2026-Q1"]
     # with the scheduler's 5 days, March is not yet due on 1 April, so neither is the quarter
-    assert closing.periods_due(today=date(2026, 4, 1), grace_days=5) == ["2026-01", "2026-02"]
+    assert periods_due(today=date(2026, 4, 1), grace_days=5) == ["2026-01", "2026-02"]
 
 
 def test_a_month_without_data_between_two_with_data_is_due_too(sales):
     MetricValue.objects.filter(period__code="2026-02").delete()
 
-    assert closing.periods_due(today=date(2026, 3, 10)) == ["2026-01", "2026-02"]
+    assert periods_due(today=date(2026, 3, 10)) == ["2026-01", "2026-02"]
 
 
 @time_machine.travel(date(2026, 4, 10), tick=False)
@@ -69,7 +70,7 @@ def test_due_closes_run_in_order_through_the_line(sales, django_capture_on_commi
     assert set(Period.objects.filter(code__in=[j.period.code for j in jobs]).values_list("status", flat=True)) == {
         Period.Status.CLOSED
     }
-    assert closing.periods_due(today=date(2026, 4, 10)) == []
+    assert periods_due(today=date(2026, 4, 10)) == []
 
 
 @time_machine.travel(date(2026, 2, 10), tick=False)
@@ -92,7 +93,7 @@ def test_auto_close_can_be_switched_off(sales, settings):
 @time_machine.travel(date(2026, 4, 10), tick=False)
 def test_a_refused_scheduled_close_records_why_and_closes_nothing(sales):
     period("2026-Q1")
-    with pytest.raises(closing.CloseRefused):
+    with pytest.raises(CloseRefused):
         close_period("2026-Q1", scheduled=True)
     event = PeriodEvent.objects.get(period__code="2026-Q1", action="close_refused")
     assert event.details == {"scheduled": True}

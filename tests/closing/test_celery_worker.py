@@ -15,8 +15,9 @@ from django.conf import settings
 from django.db import connection
 
 from appraisals.models import Metric, MetricValue, Period, Scorecard
+from closing.line import close_job_wait
 from closing.models import CloseJob
-from closing.services import close_job_wait, period_reopen
+from closing.reopen import period_reopen
 from closing.tasks import close_period_enqueue
 from demo.workers import celery_worker
 from rewards.models import RewardSuggestion

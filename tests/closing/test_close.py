@@ -9,8 +9,10 @@ from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from appraisals.models import KpiScore, Metric, MetricValue, Period, PeriodEvent, Scorecard
-from closing import services as closing
+from closing.attempt import period_close_chunk
+from closing.exceptions import CloseRefused
 from closing.models import CloseJob
+from closing.reopen import period_reopen
 from rewards import services as reward_services
 from rewards.models import RewardSuggestion
 from roles.models import Employee, Role
@@ -62,7 +64,7 @@ def test_second_close_of_a_closed_period_is_refused():
     small_org()
     close_period("2026-01")
     before = snapshot("2026-01")
-    with pytest.raises(closing.CloseRefused, match="2026-01 is already closed"):
+    with pytest.raises(CloseRefused, match="2026-01 is already closed"):
         close_period("2026-01")
     assert snapshot("2026-01") == before
     assert Scorecard.objects.count() == 4
@@ -71,7 +73,7 @@ def test_second_close_of_a_closed_period_is_refused():
 def test_quarter_cannot_close_before_its_months():
     small_org()
     close_period("2026-01")
-    with pytest.raises(closing.CloseRefused, match="2026-Q1 cannot close before 2026-02, 2026-03 are closed"):
+    with pytest.raises(CloseRefused, match="2026-Q1 cannot close before 2026-02, 2026-03 are closed"):
         close_period("2026-Q1")
     # A refusal writes nothing: the quarter has no row until a close of it is accepted.
     assert not Period.objects.filter(code="2026-Q1").exists()
@@ -79,12 +81,12 @@ def test_quarter_cannot_close_before_its_months():
 
 def test_year_cannot_close_before_its_quarters():
     small_org()
-    with pytest.raises(closing.CloseRefused, match="2026 cannot close before 2026-Q1, 2026-Q2, 2026-Q3, 2026-Q4"):
+    with pytest.raises(CloseRefused, match="2026 cannot close before 2026-Q1, 2026-Q2, 2026-Q3, 2026-Q4"):
         close_period("2026")
 
 
 def test_bad_period_code_is_refused():
-    with pytest.raises(closing.CloseRefused, match="not a period"):
+    with pytest.raises(CloseRefused, match="not a period"):
         close_period("2026-13")
 
 
@@ -92,14 +94,14 @@ def test_rerunning_a_chunk_does_not_duplicate(monkeypatch):
     """A redelivered chunk message (acks_late) rewrites the chunk from a clean slate."""
     small_org()
     calls = []
-    original = closing.period_close_chunk
+    original = period_close_chunk
 
     def twice(*, job_id, attempt, employee_ids, level):
         calls.append(list(employee_ids))
         original(job_id=job_id, attempt=attempt, employee_ids=employee_ids, level=level)
         return original(job_id=job_id, attempt=attempt, employee_ids=employee_ids, level=level)
 
-    monkeypatch.setattr(closing, "period_close_chunk", twice)
+    monkeypatch.setattr("closing.attempt.period_close_chunk", twice)
     close_period("2026-01")
     assert len(calls) == 3  # reps, supervisor, manager levels
     assert Scorecard.objects.count() == 4
@@ -111,7 +113,7 @@ def test_a_chunk_that_fails_once_is_retried_with_the_same_result(monkeypatch):
     small_org()
     close_period("2026-01")
     expected = snapshot("2026-01")
-    closing.period_reopen(code="2026-01", reason="test retry")
+    period_reopen(code="2026-01", reason="test retry")
 
     original = reward_services.suggestions_write
     failures = []
@@ -150,8 +152,8 @@ def test_a_failing_close_leaves_nothing_half_done(monkeypatch):
 def test_closed_period_refuses_metric_changes_through_reopen_only():
     small_org()
     close_period("2026-01")
-    with pytest.raises(closing.CloseRefused, match="a reason is required"):
-        closing.period_reopen(code="2026-01", reason="  ")
+    with pytest.raises(CloseRefused, match="a reason is required"):
+        period_reopen(code="2026-01", reason="  ")
     assert Period.objects.get(code="2026-01").status == Period.Status.CLOSED
 
 
@@ -164,7 +166,7 @@ def test_reopen_keeps_approved_rewards_and_shows_a_changed_amount():
         status="approved", decided_by=hr, decided_at="2026-02-02T00:00:00Z"
     )
 
-    closing.period_reopen(code="2026-01", reason="R1's sales were under-reported", user=hr)
+    period_reopen(code="2026-01", reason="R1's sales were under-reported", user=hr)
     p = Period.objects.get(code="2026-01")
     assert p.status == Period.Status.OPEN
     assert Scorecard.objects.filter(period=p).count() == 0
@@ -189,7 +191,7 @@ def test_reopening_a_month_inside_a_closed_quarter_reopens_the_quarter_and_later
     for code in ("2026-01", "2026-02", "2026-03", "2026-Q1"):
         close_period(code)
 
-    reopened = closing.period_reopen(code="2026-01", reason="fix")
+    reopened = period_reopen(code="2026-01", reason="fix")
 
     assert [p.code for p in reopened] == ["2026-01", "2026-02", "2026-03", "2026-Q1"]
     assert set(Period.objects.values_list("status", flat=True)) == {Period.Status.OPEN}
@@ -202,7 +204,7 @@ def test_reclose_gives_the_same_numbers():
     small_org()
     close_period("2026-01")
     first = snapshot("2026-01")
-    closing.period_reopen(code="2026-01", reason="check")
+    period_reopen(code="2026-01", reason="check")
     close_period("2026-01")
     assert snapshot("2026-01") == first
 

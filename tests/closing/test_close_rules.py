@@ -14,9 +14,21 @@ from django.test import TestCase
 from django.utils import timezone
 
 from appraisals.models import Metric, MetricValue, Period, PeriodEvent, Scorecard
-from closing import services as closing
 from closing import tasks
+from closing.attempt import period_close_chunk, period_close_plan
+from closing.exceptions import CloseRefused, CloseSuperseded
+from closing.line import (
+    MAX_ATTEMPTS,
+    CloseStart,
+    close_cancel,
+    close_due_request,
+    close_line_next,
+    close_line_stalled,
+    period_close_request,
+)
 from closing.models import CloseJob
+from closing.reopen import period_reopen
+from closing.rules import first_month_of_history, periods_due
 from rewards.models import RewardSuggestion
 from rewards.selectors import bonus_list
 from roles.models import Role
@@ -64,7 +76,7 @@ def row_counts() -> dict[str, int]:
 
 def request(code: str, **kwargs) -> CloseJob:
     """Put a close in the line without running the line."""
-    return closing.period_close_request(code=code, today=TODAY.date(), **kwargs)
+    return period_close_request(code=code, today=TODAY.date(), **kwargs)
 
 
 def run_line() -> None:
@@ -91,7 +103,7 @@ def test_a_period_that_has_not_ended_is_refused_with_the_date_it_can_close_from(
         close_period(month)
     before = row_counts()
 
-    with pytest.raises(closing.CloseRefused, match=f"{code} has not ended: it can close from {from_date}"):
+    with pytest.raises(CloseRefused, match=f"{code} has not ended: it can close from {from_date}"):
         close_period(code)
 
     after = row_counts()
@@ -104,7 +116,7 @@ def test_a_period_that_has_not_ended_is_refused_with_the_date_it_can_close_from(
 @time_machine.travel(TODAY, tick=False)
 def test_a_month_closes_from_the_day_after_its_last_day(reps):
     last_minute = datetime(2026, 6, 30, 23, 59, tzinfo=timezone.get_fixed_timezone(8 * 60))
-    with time_machine.travel(last_minute), pytest.raises(closing.CloseRefused, match="it can close from 2026-07-01"):
+    with time_machine.travel(last_minute), pytest.raises(CloseRefused, match="it can close from 2026-07-01"):
         close_period("2026-06")
     with time_machine.travel(datetime(2026, 7, 1, 0, 1, tzinfo=timezone.get_fixed_timezone(8 * 60))):
         assert close_period("2026-06").status == CloseJob.Status.DONE
@@ -118,7 +130,7 @@ def test_a_month_cannot_close_while_the_month_before_is_open(reps):
     close_period("2026-06")
     close_period("2026-07")
 
-    with pytest.raises(closing.CloseRefused, match="2026-09 cannot close before 2026-08 is closed"):
+    with pytest.raises(CloseRefused, match="2026-09 cannot close before 2026-08 is closed"):
         close_period("2026-09")
     assert not Scorecard.objects.filter(period__code="2026-09").exists()
 
@@ -135,7 +147,7 @@ def test_months_closed_in_order_give_flex_time_for_three_months_of_a_or_b(reps):
 
 @time_machine.travel(TODAY, tick=False)
 def test_the_first_month_of_the_history_closes_without_the_month_before(reps):
-    assert closing.first_month_of_history().code == "2026-06"
+    assert first_month_of_history().code == "2026-06"
 
     assert close_period("2026-06").status == CloseJob.Status.DONE
     assert not Period.objects.filter(code="2026-05").exists()
@@ -145,7 +157,7 @@ def test_the_first_month_of_the_history_closes_without_the_month_before(reps):
 def test_a_month_without_data_in_between_still_closes_in_its_turn(reps):
     MetricValue.objects.filter(period__code="2026-07").delete()
     close_period("2026-06")
-    with pytest.raises(closing.CloseRefused, match="2026-08 cannot close before 2026-07 is closed"):
+    with pytest.raises(CloseRefused, match="2026-08 cannot close before 2026-07 is closed"):
         close_period("2026-08")
 
     assert close_period("2026-07").status == CloseJob.Status.DONE
@@ -155,7 +167,7 @@ def test_a_month_without_data_in_between_still_closes_in_its_turn(reps):
 
 @time_machine.travel(TODAY, tick=False)
 def test_a_quarter_waits_for_its_months_and_a_year_for_its_quarters(reps):
-    with pytest.raises(closing.CloseRefused, match="2026-Q3 cannot close before 2026-07, 2026-08, 2026-09 are closed"):
+    with pytest.raises(CloseRefused, match="2026-Q3 cannot close before 2026-07, 2026-08, 2026-09 are closed"):
         close_period("2026-Q3")
 
 
@@ -201,7 +213,7 @@ def test_the_line_runs_first_requested_first(reps):
 @time_machine.travel(TODAY, tick=False)
 def test_a_period_waits_in_line_once(reps):
     request("2026-06")
-    with pytest.raises(closing.CloseRefused, match="2026-06 is already waiting in line to close"):
+    with pytest.raises(CloseRefused, match="2026-06 is already waiting in line to close"):
         request("2026-06")
     assert CloseJob.objects.count() == 1
 
@@ -210,15 +222,15 @@ def test_a_period_waits_in_line_once(reps):
 def test_a_waiting_close_can_be_cancelled_and_the_line_skips_it(reps):
     june = request("2026-06")
 
-    closing.close_cancel(job_id=june.pk)
+    close_cancel(job_id=june.pk)
     run_line()
 
     june.refresh_from_db()
     assert june.status == CloseJob.Status.CANCELLED
     assert Period.objects.get(code="2026-06").status == Period.Status.OPEN
     assert PeriodEvent.objects.filter(period__code="2026-06", action="close_cancelled").exists()
-    with pytest.raises(closing.CloseRefused, match="only a close waiting in line"):
-        closing.close_cancel(job_id=june.pk)
+    with pytest.raises(CloseRefused, match="only a close waiting in line"):
+        close_cancel(job_id=june.pk)
 
 
 @time_machine.travel(TODAY, tick=False)
@@ -228,7 +240,7 @@ def test_when_a_close_fails_the_closes_behind_it_that_need_it_fail_with_the_reas
     def broken(**kwargs):
         raise ValueError("boom")
 
-    monkeypatch.setattr(closing, "scorecards_write", broken)
+    monkeypatch.setattr("closing.attempt.scorecards_write", broken)
     with pytest.raises(ValueError, match="boom"):
         run_line_propagating()
 
@@ -249,8 +261,8 @@ def test_reopening_is_refused_while_a_close_waits_or_runs(reps):
     request("2026-07")
     before = row_counts()
 
-    with pytest.raises(closing.CloseRefused, match=r"a close is running or waiting \(2026-07\)"):
-        closing.period_reopen(code="2026-06", reason="late figures")
+    with pytest.raises(CloseRefused, match=r"a close is running or waiting \(2026-07\)"):
+        period_reopen(code="2026-06", reason="late figures")
 
     assert Period.objects.get(code="2026-06").status == Period.Status.CLOSED
     assert PeriodEvent.objects.filter(period__code="2026-06", action="reopen_refused").count() == 1
@@ -262,14 +274,14 @@ def test_reopening_is_refused_while_a_close_waits_or_runs(reps):
 # --------------------------------------------------------------------------- lease and takeover
 
 
-def start_and_abandon(code: str, *, levels: int) -> closing.CloseStart:
+def start_and_abandon(code: str, *, levels: int) -> CloseStart:
     """A close whose worker dies after writing ``levels`` tree levels: started, planned, partly written."""
     request(code)
-    start = closing.close_line_next(today=TODAY.date())
-    plan = closing.period_close_plan(job_id=start.job_id, attempt=start.attempt)
+    start = close_line_next(today=TODAY.date())
+    plan = period_close_plan(job_id=start.job_id, attempt=start.attempt)
     for number, level in enumerate(plan.levels[:levels]):
         for ids in level:
-            closing.period_close_chunk(job_id=start.job_id, attempt=start.attempt, employee_ids=ids, level=number)
+            period_close_chunk(job_id=start.job_id, attempt=start.attempt, employee_ids=ids, level=number)
     return start
 
 
@@ -278,8 +290,8 @@ def test_a_running_close_holds_the_line_while_its_lease_lasts(reps):
     start_and_abandon("2026-06", levels=1)
     request("2026-07")
 
-    assert closing.close_line_next(today=TODAY.date()) is None
-    assert closing.close_line_stalled() is False
+    assert close_line_next(today=TODAY.date()) is None
+    assert close_line_stalled() is False
 
 
 @time_machine.travel(TODAY, tick=True)
@@ -289,13 +301,13 @@ def test_a_dead_close_is_taken_over_after_its_lease_and_its_partial_results_remo
     assert Scorecard.objects.filter(period__code="2026-06").count() == 2  # the reps' level only
 
     with time_machine.travel(timezone.now() + timedelta(seconds=61)):
-        assert closing.close_line_stalled() is True
-        start = closing.close_line_next(today=TODAY.date())
-        assert start == closing.CloseStart(dead.job_id, 2)
+        assert close_line_stalled() is True
+        start = close_line_next(today=TODAY.date())
+        assert start == CloseStart(dead.job_id, 2)
         assert not Scorecard.objects.filter(period__code="2026-06").exists()
         # the dead worker, should it wake up, can no longer write
-        with pytest.raises(closing.CloseSuperseded):
-            closing.period_close_chunk(job_id=dead.job_id, attempt=dead.attempt, employee_ids=[1], level=0)
+        with pytest.raises(CloseSuperseded):
+            period_close_chunk(job_id=dead.job_id, attempt=dead.attempt, employee_ids=[1], level=0)
 
     event = PeriodEvent.objects.get(period__code="2026-06", action="close_taken_over")
     assert event.details["attempt"] == 1
@@ -305,7 +317,7 @@ def test_a_dead_close_is_taken_over_after_its_lease_and_its_partial_results_remo
 def test_the_next_close_of_the_same_period_takes_a_dead_close_over(reps, settings):
     settings.SALES_PERF_CLOSE_LEASE_SECONDS = 60
     dead = start_and_abandon("2026-06", levels=1)
-    with pytest.raises(closing.CloseRefused, match="a close of 2026-06 is already running"):
+    with pytest.raises(CloseRefused, match="a close of 2026-06 is already running"):
         request("2026-06")
 
     with time_machine.travel(timezone.now() + timedelta(seconds=61)):
@@ -320,12 +332,12 @@ def test_the_next_close_of_the_same_period_takes_a_dead_close_over(reps, setting
 def test_a_close_that_keeps_dying_is_given_up_and_its_period_reopened(reps, settings):
     settings.SALES_PERF_CLOSE_LEASE_SECONDS = 60
     dead = start_and_abandon("2026-06", levels=1)
-    for attempt in range(2, closing.MAX_ATTEMPTS + 1):
+    for attempt in range(2, MAX_ATTEMPTS + 1):
         with time_machine.travel(timezone.now() + timedelta(seconds=61 * (attempt - 1))):
-            assert closing.close_line_next(today=TODAY.date()) == closing.CloseStart(dead.job_id, attempt)
+            assert close_line_next(today=TODAY.date()) == CloseStart(dead.job_id, attempt)
 
-    with time_machine.travel(timezone.now() + timedelta(seconds=61 * closing.MAX_ATTEMPTS)):
-        assert closing.close_line_next(today=TODAY.date()) is None
+    with time_machine.travel(timezone.now() + timedelta(seconds=61 * MAX_ATTEMPTS)):
+        assert close_line_next(today=TODAY.date()) is None
 
     job = CloseJob.objects.get(pk=dead.job_id)
     assert job.status == CloseJob.Status.FAILED and "stopped 3 times" in job.message
@@ -355,7 +367,7 @@ def closed_quarter(reps):
     ],
 )
 def test_reopening_cascades_with_the_one_reason_on_each(closed_quarter, code, reopened):
-    result = closing.period_reopen(code=code, reason="late figures")
+    result = period_reopen(code=code, reason="late figures")
 
     assert [p.code for p in result] == reopened
     assert set(Period.objects.filter(status="open").values_list("code", flat=True)) >= set(reopened)
@@ -369,14 +381,14 @@ def test_reopening_a_quarter_reopens_its_closed_year():
     for code in ("2025-Q4", "2025"):
         period(code, status=Period.Status.CLOSED)
 
-    assert [p.code for p in closing.period_reopen(code="2025-Q4", reason="audit")] == ["2025-Q4", "2025"]
+    assert [p.code for p in period_reopen(code="2025-Q4", reason="audit")] == ["2025-Q4", "2025"]
 
 
 def test_after_a_cascading_reopen_close_everything_due_brings_the_history_back(closed_quarter):
-    closing.period_reopen(code="2026-07", reason="late figures")
+    period_reopen(code="2026-07", reason="late figures")
 
     with time_machine.travel(TODAY, tick=False):
-        jobs, refusals = closing.close_due_request()
+        jobs, refusals = close_due_request()
         run_line()
 
     assert refusals == []
@@ -392,8 +404,8 @@ def test_after_a_cascading_reopen_close_everything_due_brings_the_history_back(c
 def test_a_refused_reopen_of_an_unknown_period_creates_no_row():
     before = row_counts()
 
-    with pytest.raises(closing.CloseRefused, match="2027-05 is not closed"):
-        closing.period_reopen(code="2027-05", reason="typo")
+    with pytest.raises(CloseRefused, match="2027-05 is not closed"):
+        period_reopen(code="2027-05", reason="typo")
 
     assert row_counts() == before
     assert not Period.objects.filter(code="2027-05").exists()
@@ -402,8 +414,8 @@ def test_a_refused_reopen_of_an_unknown_period_creates_no_row():
 def test_a_refused_reopen_without_a_reason_writes_only_its_refusal(closed_quarter):
     before = row_counts()
 
-    with pytest.raises(closing.CloseRefused, match="a reason is required"):
-        closing.period_reopen(code="2026-06", reason="  ")
+    with pytest.raises(CloseRefused, match="a reason is required"):
+        period_reopen(code="2026-06", reason="  ")
 
     after = row_counts()
     assert after["appraisals.PeriodEvent"] == before["appraisals.PeriodEvent"] + 1
@@ -415,9 +427,9 @@ def test_a_refused_reopen_without_a_reason_writes_only_its_refusal(closed_quarte
 def test_a_refused_close_of_an_unknown_period_creates_no_row(reps):
     before = row_counts()
 
-    with pytest.raises(closing.CloseRefused):
+    with pytest.raises(CloseRefused):
         close_period("2026-Q4")
-    with pytest.raises(closing.CloseRefused, match="not a period"):
+    with pytest.raises(CloseRefused, match="not a period"):
         close_period("2026-13")
 
     assert row_counts() == before
@@ -463,4 +475,4 @@ def test_close_period_due_closes_every_ended_open_period_in_order(reps):
     assert {job.status for job in jobs_closed} == {CloseJob.Status.DONE}
     # the month in progress and its quarter stay open
     assert Period.objects.get(code="2026-11").status == Period.Status.OPEN
-    assert closing.periods_due(today=date(2026, 11, 30)) == []
+    assert periods_due(today=date(2026, 11, 30)) == []

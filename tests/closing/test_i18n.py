@@ -6,7 +6,8 @@ import pytest
 from django.utils import translation
 
 from appraisals.models import Period
-from closing.services import CloseRefused, period_reopen
+from closing.exceptions import CloseRefused
+from closing.reopen import period_reopen
 from tests.builders import close_period, period
 
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from appraisals.periods import PeriodRef
-from demo.services import demo_seed
+from demo.seed import demo_seed
 from tests.builders import close_period
 
 pytestmark = pytest.mark.django_db

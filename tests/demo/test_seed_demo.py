@@ -1,4 +1,4 @@
-"""manage.py seed_demo and the demo.services service behind it."""
+"""manage.py seed_demo and the demo.seed service behind it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from appraisals.models import Metric, MetricValue, Period
 from appraisals.periods import PeriodRef
-from demo.services import DEMO_LOGINS, demo_org_size, demo_reset, demo_seed
+from demo.logins import DEMO_LOGINS
+from demo.org import demo_org_size
+from demo.seed import demo_reset, demo_seed
 from roles.models import Employee, Role
 from tests.builders import employee, period, scorecard, user
 

@@ -112,15 +112,13 @@ def test_a_decision_tells_the_employee_with_the_reason():
 
 
 def test_a_failed_close_tells_hr(monkeypatch):
-    from closing import services as closing
-
     small_org(months=("2026-01",))
     hr = hr_user()
 
     def broken(**kwargs):
         raise ValueError("disk full")
 
-    monkeypatch.setattr(closing, "scorecards_write", broken)
+    monkeypatch.setattr("closing.attempt.scorecards_write", broken)
     with pytest.raises(ValueError):
         close_period("2026-01")
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from appraisals.models import Scorecard
 from closing.checklist import close_checklist, close_dry_run
-from closing.services import period_reopen
+from closing.reopen import period_reopen
 from rewards.models import RewardSuggestion
 from tests.builders import close_period, employee, metrics, period, sales, small_org
 

@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from appraisals.models import Period
-from closing import services as closing
+from closing.line import close_line_next, period_close_request
 from closing.models import CloseJob
 from tests.builders import close_period, metrics, period, small_org
 
@@ -29,9 +29,9 @@ def months():
 @time_machine.travel(TODAY, tick=False)
 def test_the_periods_page_shows_the_running_close_with_its_lease_and_the_waiting_ones(months, hr_client):
     close_period("2026-08")
-    september = closing.period_close_request(code="2026-09")
-    october = closing.period_close_request(code="2026-10")
-    start = closing.close_line_next()
+    september = period_close_request(code="2026-09")
+    october = period_close_request(code="2026-10")
+    start = close_line_next()
     assert start.job_id == september.pk
 
     page = hr_client.get("/hr/periods/").content.decode()
@@ -45,8 +45,8 @@ def test_the_periods_page_shows_the_running_close_with_its_lease_and_the_waiting
 
 @time_machine.travel(TODAY, tick=True)
 def test_a_close_whose_lease_ran_out_is_shown_as_about_to_be_taken_over(months, hr_client):
-    closing.period_close_request(code="2026-08")
-    closing.close_line_next()
+    period_close_request(code="2026-08")
+    close_line_next()
 
     with time_machine.travel(timezone.now() + timedelta(seconds=61)):
         page = hr_client.get("/hr/periods/").content.decode()
@@ -56,7 +56,7 @@ def test_a_close_whose_lease_ran_out_is_shown_as_about_to_be_taken_over(months, 
 
 @time_machine.travel(TODAY, tick=False)
 def test_hr_cancels_a_waiting_close_from_the_page(months, hr_client):
-    job = closing.period_close_request(code="2026-08")
+    job = period_close_request(code="2026-08")
 
     response = hr_client.post(f"/hr/jobs/{job.pk}/cancel/", follow=True)
 
@@ -67,7 +67,7 @@ def test_hr_cancels_a_waiting_close_from_the_page(months, hr_client):
 
 @pytest.mark.parametrize("method", ["get", "put"])
 def test_cancel_takes_a_post_only(months, hr_client, method):
-    job = closing.period_close_request(code="2026-08", today=TODAY.date())
+    job = period_close_request(code="2026-08", today=TODAY.date())
 
     assert getattr(hr_client, method)(f"/hr/jobs/{job.pk}/cancel/").status_code == 405
 
@@ -75,7 +75,7 @@ def test_cancel_takes_a_post_only(months, hr_client, method):
 @pytest.mark.parametrize("audience", ["rep_client", "supervisor_client", "manager_client"])
 def test_only_hr_cancels_or_closes_everything_due(request, audience):
     client = request.getfixturevalue(audience)
-    job = closing.period_close_request(code="2026-08", today=TODAY.date())
+    job = period_close_request(code="2026-08", today=TODAY.date())
 
     assert client.post(f"/hr/jobs/{job.pk}/cancel/").status_code == 403
     assert client.post("/hr/periods/close-due/").status_code == 403

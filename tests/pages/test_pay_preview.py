@@ -245,7 +245,8 @@ def test_chinese_me_page_translates_the_preview(rep_client, org):
 
 def test_the_demo_reps_projected_commission_on_me_is_the_engines():
     from appraisals.periods import PeriodRef
-    from demo.services import DEMO_LOGINS, demo_seed
+    from demo.logins import DEMO_LOGINS
+    from demo.seed import demo_seed
 
     result = demo_seed(end=PeriodRef.parse(this_month()), employees=20, months=3, seed=42)
     rep_login = next(login for login in result.logins if login.username == "rep")

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
 from appraisals.models import MetricValue, Period
-from closing.services import period_reopen
+from closing.reopen import period_reopen
 from rewards.models import PayrollAdjustment, PayrollLine, PayrollRun, RewardSuggestion
 from rewards.payroll import PAYROLL_COLUMNS, PayrollRefused, payroll_plan, payroll_run_create
 from rewards.services import reward_accept_recomputed, rewards_decide

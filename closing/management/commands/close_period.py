@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from closing import services as closing
+from closing.exceptions import CloseRefused
+from closing.line import close_job_wait
 from closing.models import CloseJob
 from closing.tasks import close_due_enqueue, close_line_run, close_period_enqueue
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
                 jobs, refusals = close_due_enqueue()
             else:
                 jobs, refusals = [close_period_enqueue(code=period)], []
-        except closing.CloseRefused as exc:
+        except CloseRefused as exc:
             raise CommandError(str(exc)) from None
         except Exception as exc:
             # In-process Celery runs the job inside the request; its failure has been recorded.
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         """Wait for one job, report it, and return its failure (empty when it closed)."""
         code = job.period.code
         try:
-            job = closing.close_job_wait(
+            job = close_job_wait(
                 job=job,
                 timeout=timeout,
                 on_progress=lambda j: self.stderr.write(

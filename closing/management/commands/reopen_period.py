@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from closing import services as closing
+from closing.exceptions import CloseRefused
+from closing.reopen import period_reopen
 
 
 class Command(BaseCommand):
@@ -16,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, period: str, reason: str, **options):
         try:
-            reopened = closing.period_reopen(code=period, reason=reason)
-        except closing.CloseRefused as exc:
+            reopened = period_reopen(code=period, reason=reason)
+        except CloseRefused as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Reopened {', '.join(p.code for p in reopened)}.")

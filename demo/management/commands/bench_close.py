@@ -116,7 +116,7 @@ class Command(BaseCommand):
         self.stdout.write(f"export   bonus list {year}: {export_seconds:.2f} s for {export_rows:,} rows")
 
     def _build(self, *, employees: int, year: int, seed: int, rebuild: bool) -> None:
-        from demo.services import demo_seed
+        from demo.seed import demo_seed
 
         existing = Employee.objects.count()
         has_year = MetricValue.objects.filter(period__code=f"{year}-12").exists()
@@ -184,8 +184,8 @@ class Command(BaseCommand):
         return json.loads(completed.stdout.strip().splitlines()[-1])
 
     def _measure(self, code: str, *, profile: str | None = None) -> None:
+        from closing.line import close_job_wait
         from closing.models import CloseJob
-        from closing.services import close_job_wait
         from closing.tasks import close_period_enqueue
 
         queries = 0

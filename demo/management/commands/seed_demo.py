@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from appraisals.periods import MONTH, PeriodCodeError, PeriodRef
-from demo.services import DemoSeedError, demo_seed
+from demo.exceptions import DemoSeedError
+from demo.seed import demo_seed
 
 
 def _month(value: str) -> PeriodRef:
