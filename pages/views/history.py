@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from pages.forms.history import HistoryFilterForm
-from pages.history import HistoryFilter, export_header
-from pages.history import history as history_entries
+from pages.selectors.history import HistoryFilter, export_header
+from pages.selectors.history import history as history_entries
 from pages.views.decorators import hr_view
 from sales_perf import exports
 

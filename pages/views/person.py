@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from appraisals.ratings import RatingRefused, can_rate, rating_options, ratings_enter
 from pages.forms.person import RatingsForm
-from pages.pay_preview import pay_preview
-from pages.person import my_page, person_page
+from pages.selectors.pay_preview import pay_preview
+from pages.selectors.person import my_page, person_page
 from roles.access import HR, LEAD, REP, get_employee_for_user, require_audience, viewer_employee
 
 
