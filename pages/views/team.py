@@ -18,7 +18,8 @@ from appraisals.ratings import (
 )
 from pages.forms.ratings import RatingsGridForm
 from pages.forms.team import TeamExportForm, TeamFilterForm
-from pages.selectors.team import team_export_table, team_page, unrated_for_viewer
+from pages.selectors.team import team_page, unrated_for_viewer
+from pages.selectors.team_export import team_export_table
 from roles.access import HR, LEAD, require_audience
 from sales_perf.exports import render as render_table
 
