@@ -8,13 +8,12 @@ import uuid
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from pages.forms.hr_payroll import PayrollRunForm
 from pages.views.decorators import hr_view
-from pages.views.hr_rewards import DOWNLOAD_CONTENT_TYPES
+from pages.views.responses import download
 from rewards.models import PayrollLine, PayrollRun
 from rewards.payroll import PayrollRefused, payroll_plan, payroll_run_create, payroll_run_file
 
@@ -90,6 +89,4 @@ def payroll_run(request, pk: int):
 def payroll_run_download(request, pk: int):
     run = get_run_for_hr(pk)
     content, name = payroll_run_file(run)
-    response = HttpResponse(content, content_type=DOWNLOAD_CONTENT_TYPES[run.file_format])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download(content, fmt=run.file_format, filename=name)

@@ -10,11 +10,10 @@ import logging
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -29,6 +28,7 @@ from closing.tasks import close_due_enqueue, close_period_enqueue
 from pages.forms.hr_periods import ClosePeriodForm, PeriodFilterForm, ReopenForm
 from pages.views.decorators import hr_view
 from pages.views.jobs import progress_config, wants_json
+from pages.views.responses import back_url, download
 from rewards.models import RewardSuggestion
 from roles.models import Employee
 from sales_perf import exports
@@ -36,10 +36,6 @@ from sales_perf import exports
 logger = logging.getLogger(__name__)
 
 PERIODS_PER_PAGE = 36
-EXPORT_CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def get_period_for_hr(code: str) -> Period:
@@ -49,14 +45,6 @@ def get_period_for_hr(code: str) -> Period:
 
 def get_job_for_hr(job_id: int) -> CloseJob:
     return get_object_or_404(CloseJob.objects.select_related("period", "requested_by"), pk=job_id)
-
-
-def _back(request, default: str) -> str:
-    """Where a POST returns to: its ``next`` field when it is a local URL, else ``default``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
 
 
 # --- periods -----------------------------------------------------------------------------------
@@ -139,7 +127,7 @@ def _close(request, code: str, *, fallback: str):
         job = close_period_enqueue(code=code, user=request.user)
     except closing.CloseRefused as exc:
         messages.error(request, str(exc))
-        return redirect(_back(request, fallback))
+        return redirect(back_url(request, fallback))
     except Exception:
         # With in-process Celery (no broker) the job runs inside this request and a failure
         # surfaces here, already recorded and undone; the job page shows its reason.
@@ -199,7 +187,7 @@ def close_due(request):
         )
     elif not refusals:
         messages.info(request, _("Nothing is due."))
-    return redirect(_back(request, reverse("hr:periods")))
+    return redirect(back_url(request, reverse("hr:periods")))
 
 
 @hr_view("POST")
@@ -210,7 +198,7 @@ def close_cancel(request, job_id: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The close of %(code)s is out of the line.") % {"code": job.period.code})
-    return redirect(_back(request, reverse("hr:periods")))
+    return redirect(back_url(request, reverse("hr:periods")))
 
 
 @hr_view("POST")
@@ -223,13 +211,13 @@ def period_reopen(request, code: str):
         reopened = closing.period_reopen(code=code, reason=form.cleaned_data["reason"], user=request.user)
     except closing.CloseRefused as exc:
         messages.error(request, str(exc))
-        return redirect(_back(request, reverse("hr:periods")))
+        return redirect(back_url(request, reverse("hr:periods")))
     messages.success(
         request,
         ngettext("%(codes)s is open again.", "%(codes)s are open again.", len(reopened))
         % {"codes": ", ".join(period.code for period in reopened)},
     )
-    return redirect(_back(request, reverse("hr:period_detail", args=[code])))
+    return redirect(back_url(request, reverse("hr:period_detail", args=[code])))
 
 
 @hr_view("GET")
@@ -242,9 +230,7 @@ def period_export(request, code: str):
         header, rows = scorecard_export(period=period)
     except ExportRefused as exc:
         raise Http404(str(exc)) from None
-    response = HttpResponse(exports.render(header, rows, fmt=fmt), content_type=EXPORT_CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="scorecards-{period.code}.{fmt}"'
-    return response
+    return download(exports.render(header, rows, fmt=fmt), fmt=fmt, filename=f"scorecards-{period.code}.{fmt}")
 
 
 # --- close job ---------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -38,6 +37,7 @@ from appraisals.selectors import NoPolicyError, policy_version_for
 from closing.services import close_problems
 from pages.forms.hr_rewards import DownloadForm, PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
 from pages.views.decorators import hr_view
+from pages.views.responses import back_url, download
 from rewards.models import PayrollLine, RewardSuggestion
 from rewards.selectors import (
     BONUS_LIST_COLUMNS,
@@ -61,10 +61,6 @@ from sales_perf import exports
 REWARDS_PER_PAGE = 100
 BONUS_ROWS_PER_PAGE = 100
 RECENT_CLOSED = 6
-DOWNLOAD_CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def _context(section: str, **values) -> dict:
@@ -77,14 +73,6 @@ def _optional_url(name: str, *args) -> str | None:
         return reverse(name, args=args)
     except NoReverseMatch:
         return None
-
-
-def _back(request, default: str) -> str:
-    """Where a POST returns to: its ``next`` field when it is a local URL, else ``default``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
 
 
 def reward_labels() -> dict[str, str]:
@@ -316,7 +304,7 @@ def rewards_decide_view(request):
     """Approve, reject or undo the ticked rewards (or one row's). A rejection needs a reason and a
     decision on several rewards is confirmed first, on a page that shows how many and how much
     money per reward kind it changes; decided ones, paid ones (undo) and open periods are skipped."""
-    back = _back(request, reverse("hr:rewards"))
+    back = back_url(request, reverse("hr:rewards"))
     form = RewardDecisionForm(request.POST)
     if not form.is_valid():
         for error in form.non_field_errors() or [_("Pick rewards from the list.")]:
@@ -391,7 +379,7 @@ def _decision_confirmation(request, form: RewardDecisionForm, back: str):
 def reward_accept_recomputed_view(request, pk: int):
     """Take a re-close's amount for a decided reward; it goes back to pending for a fresh decision."""
     suggestion = get_suggestion_for_hr(pk)
-    back = _back(request, reverse("hr:rewards"))
+    back = back_url(request, reverse("hr:rewards"))
     try:
         suggestion = reward_accept_recomputed(suggestion_id=suggestion.pk, user=request.user)
     except DecisionRefused as exc:
@@ -503,7 +491,6 @@ def bonus_list_download(request, year: int):
     approved_only = form.cleaned_data["approved"]
     rows = bonus_list(year=year, approved_only=approved_only)
     content = exports.render(BONUS_LIST_COLUMNS, (row.as_export_row() for row in rows), fmt=fmt)
-    response = HttpResponse(content, content_type=DOWNLOAD_CONTENT_TYPES[fmt])
     name = "_".join(
         [
             "bonus_list",
@@ -512,8 +499,7 @@ def bonus_list_download(request, year: int):
             *(["provisional"] if bonus_list_is_provisional(year) else []),
         ]
     )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    return download(content, fmt=fmt, filename=f"{name}.{fmt}")
 
 
 # --- policy versions -------------------------------------------------------------------------

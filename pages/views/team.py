@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,13 +20,9 @@ from pages.forms.ratings import RatingsGridForm
 from pages.forms.team import TeamExportForm, TeamFilterForm
 from pages.selectors.team import team_page, unrated_for_viewer
 from pages.selectors.team_export import team_export_table
+from pages.views.responses import download
 from roles.access import HR, LEAD, require_audience
 from sales_perf.exports import render as render_table
-
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @require_GET
@@ -64,9 +60,7 @@ def team_export(request):
     header, rows = team_export_table(
         user=request.user, filters=filters, sort_key=form.cleaned_data["sort"], direction=form.cleaned_data["dir"]
     )
-    response = HttpResponse(render_table(header, rows, fmt=fmt), content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="scorecards-{filters.period.code}.{fmt}"'
-    return response
+    return download(render_table(header, rows, fmt=fmt), fmt=fmt, filename=f"scorecards-{filters.period.code}.{fmt}")
 
 
 @login_required
