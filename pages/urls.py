@@ -8,6 +8,7 @@ from pages.views import (
     disputes,
     history,
     home,
+    hr_home,
     hr_imports,
     hr_payroll,
     hr_periods,
@@ -21,7 +22,7 @@ from pages.views import (
 PERIOD = r"(?P<code>\d{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?)"
 
 hr_patterns = [
-    path("", hr_rewards.hr_home, name="home"),
+    path("", hr_home.hr_home, name="home"),
     path("rewards/", hr_rewards.rewards, name="rewards"),
     path("rewards/decide/", hr_rewards.rewards_decide_view, name="rewards_decide"),
     path(

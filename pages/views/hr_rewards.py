@@ -1,4 +1,4 @@
-"""HR console: the overview, reward approvals, the bonus list and policy versions.
+"""HR console: reward approvals, the bonus list and policy versions.
 
 Every view is an ``hr_view`` (logged in, HR only); the services do the work and
 their refusals (``DecisionRefused``, ``PolicyRefused``) are shown to HR as they are.
@@ -7,22 +7,21 @@ Only closed periods' rewards are listed: a closing period holds partial results.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from appraisals.models import BandDefinition, Period, PolicyVersion, RewardRule
-from appraisals.periods import MONTH, PeriodRef
+from appraisals.periods import PeriodRef
 from appraisals.policy import (
     PolicyRefused,
     first_free_month,
@@ -34,8 +33,8 @@ from appraisals.policy import (
     policy_versions,
 )
 from appraisals.selectors import NoPolicyError, policy_version_for
-from closing.services import close_problems
 from pages.forms.hr_rewards import DownloadForm, PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
+from pages.selectors.hr_rewards import REWARD_COUNTS, reward_labels, totals_by_code
 from pages.views.decorators import hr_view
 from pages.views.responses import back_url, download
 from rewards.models import PayrollLine, RewardSuggestion
@@ -55,102 +54,15 @@ from rewards.services import (
     rewards_decision_summary,
     rewards_undo,
 )
-from roles.models import Employee, Role
+from roles.models import Role
 from sales_perf import exports
 
 REWARDS_PER_PAGE = 100
 BONUS_ROWS_PER_PAGE = 100
-RECENT_CLOSED = 6
 
 
 def _context(section: str, **values) -> dict:
     return {"hr_section": section, **values}
-
-
-def _optional_url(name: str, *args) -> str | None:
-    """A page of the HR console that may not be installed yet (imports and periods live in appraisals)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
-def reward_labels() -> dict[str, str]:
-    """Reward code -> label in the active language, the newest version's wording winning (1 query).
-    The development flag is not a reward (it lives on the scorecard) and is left out."""
-    labels: dict[str, str] = {}
-    rules = (
-        RewardRule.objects.exclude(kind=RewardRule.Kind.DEVELOPMENT_FLAG)
-        .only("code", "label_en", "label_zh")
-        .order_by("policy_version__effective_from", "order")
-    )
-    for rule in rules:
-        labels[rule.code] = rule.label
-    return labels
-
-
-# How many rewards and how much money, per group of a values() query. Count("*"), not the id: the
-# (period, code, status) index covers the amount, so these totals never read the table.
-REWARD_COUNTS = {"n": Count("*"), "total": Sum("amount")}
-
-
-def _totals_by_code(rows: Iterable[dict], labels: dict[str, str]) -> list[dict]:
-    """Rows of code, n and total in the order of the reward table, each with its label."""
-    rows = {row["code"]: row for row in rows}
-    order = [code for code in labels if code in rows] + sorted(code for code in rows if code not in labels)
-    return [
-        {"code": code, "label": labels.get(code, code), "n": rows[code]["n"], "total": rows[code]["total"]}
-        for code in order
-    ]
-
-
-# --- overview --------------------------------------------------------------------------------
-
-
-@hr_view("GET")
-def hr_home(request):
-    """Is this month ready to close, and who gets paid what?"""
-    open_months = list(
-        Period.objects.filter(kind=MONTH)
-        .exclude(status=Period.Status.CLOSED)
-        .annotate(people=Count("metric_values__employee", distinct=True))
-        .order_by("start")
-    )
-    # Months close oldest first (a month's flex time reads the bands before it).
-    next_month = next((month for month in open_months if month.status == Period.Status.OPEN), None)
-    labels = reward_labels()
-    pending = _totals_by_code(
-        RewardSuggestion.objects.filter(status=RewardSuggestion.Status.PENDING, period__status=Period.Status.CLOSED)
-        .order_by()
-        .values("code")
-        .annotate(**REWARD_COUNTS),
-        labels,
-    )
-    year = timezone.localdate().year
-    return render(
-        request,
-        "hr/home.html",
-        _context(
-            "home",
-            next_month=next_month,
-            next_month_problems=close_problems(next_month.ref, today=timezone.localdate()) if next_month else [],
-            next_month_ended=next_month is not None and next_month.end < timezone.localdate(),
-            open_months=open_months,
-            active_employees=Employee.objects.filter(is_active=True).count(),
-            closed_periods=Period.objects.filter(status=Period.Status.CLOSED)
-            .select_related("closed_by")
-            .order_by("-closed_at", "-end")[:RECENT_CLOSED],
-            pending=pending,
-            pending_count=sum(row["n"] for row in pending),
-            pending_amount=sum((row["total"] or Decimal("0") for row in pending), Decimal("0")),
-            year=year,
-            links={
-                "imports": _optional_url("hr:imports"),
-                "periods": _optional_url("hr:periods"),
-                "period_detail": _optional_url("hr:period_detail", next_month.code) if next_month else None,
-            },
-        ),
-    )
 
 
 # --- rewards ---------------------------------------------------------------------------------
@@ -187,7 +99,7 @@ def rewards(request):
     if "status" in filters:
         listed = listed.filter(status=filters["status"])
     rows = RewardsByPeriod(listed)
-    totals = _totals_by_code(rows.counts_by_code(), labels)
+    totals = totals_by_code(rows.counts_by_code(), labels)
     page = Paginator(rows, REWARDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
