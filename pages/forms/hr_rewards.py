@@ -1,4 +1,4 @@
-"""Forms of the HR console's rewards, bonus list and policy pages: they validate and convert, nothing more."""
+"""Forms of the HR console's rewards and policy pages: they validate and convert, nothing more."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from appraisals.policy import (
     preview_periods,
 )
 from rewards.models import RewardSuggestion
-from sales_perf.exports import FORMATS
 
 SMALL_INPUT = {"class": "form-control form-control-sm text-end", "inputmode": "decimal"}
 
@@ -127,11 +126,6 @@ class RewardDecisionForm(forms.Form):
         if data["decision"] == RewardSuggestion.Status.REJECTED and not data["reason"]:
             return True
         return len(data["ids"]) > 1 and not data.get("confirm")
-
-
-class DownloadForm(forms.Form):
-    format = forms.ChoiceField(choices=[(fmt, fmt.upper()) for fmt in FORMATS])
-    approved = forms.BooleanField(required=False)
 
 
 # --------------------------------------------------------------------------- policy versions

@@ -1,4 +1,4 @@
-"""HR console: reward approvals, the bonus list and policy versions.
+"""HR console: reward approvals and policy versions.
 
 Every view is an ``hr_view`` (logged in, HR only); the services do the work and
 their refusals (``DecisionRefused``, ``PolicyRefused``) are shown to HR as they are.
@@ -7,21 +7,19 @@ Only closed periods' rewards are listed: a closing period holds partial results.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from appraisals.models import BandDefinition, Period, PolicyVersion, RewardRule
-from appraisals.periods import PeriodRef
 from appraisals.policy import (
     PolicyRefused,
     first_free_month,
@@ -32,21 +30,11 @@ from appraisals.policy import (
     policy_version_update,
     policy_versions,
 )
-from appraisals.selectors import NoPolicyError, policy_version_for
-from pages.forms.hr_rewards import DownloadForm, PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
+from pages.forms.hr_rewards import PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
 from pages.selectors.hr_rewards import REWARD_COUNTS, reward_labels, totals_by_code
 from pages.views.decorators import hr_view
-from pages.views.responses import back_url, download
+from pages.views.responses import back_url
 from rewards.models import PayrollLine, RewardSuggestion
-from rewards.selectors import (
-    BONUS_LIST_COLUMNS,
-    BonusRow,
-    BonusTotals,
-    bonus_list,
-    bonus_list_is_provisional,
-    bonus_list_people,
-    bonus_list_totals,
-)
 from rewards.services import (
     DecisionRefused,
     reward_accept_recomputed,
@@ -55,10 +43,8 @@ from rewards.services import (
     rewards_undo,
 )
 from roles.models import Role
-from sales_perf import exports
 
 REWARDS_PER_PAGE = 100
-BONUS_ROWS_PER_PAGE = 100
 
 
 def _context(section: str, **values) -> dict:
@@ -115,19 +101,6 @@ def rewards(request):
             here=request.get_full_path(),
         ),
     )
-
-
-class SizedQuerySet:
-    """A queryset whose length is already known, for Django's Paginator (which would count it)."""
-
-    def __init__(self, queryset: QuerySet, *, size: int) -> None:
-        self.queryset, self.size = queryset, size
-
-    def __len__(self) -> int:
-        return self.size
-
-    def __getitem__(self, index):
-        return self.queryset[index]
 
 
 class RewardsByPeriod:
@@ -306,112 +279,6 @@ def reward_accept_recomputed_view(request, pk: int):
     else:
         messages.success(request, _("The reward was recomputed to 0.00 and is now rejected (not paid)."))
     return redirect(back)
-
-
-# --- bonus list ------------------------------------------------------------------------------
-
-
-@dataclass
-class BonusLine:
-    row: BonusRow
-    role: str
-    suggestions: list[str] = field(default_factory=list)
-    status: str = ""
-
-
-def _check_year(year: int) -> None:
-    if not 1900 <= year <= 2999:
-        raise Http404("No such year")
-
-
-def _approval_labels() -> dict[str, str]:
-    return {**dict(RewardSuggestion.Status.choices), "mixed": _("mixed")}
-
-
-def _suggestion_labels(year: int) -> dict[str, str]:
-    """Codes of the year's suggestions (and the development flag) -> labels of the year's version."""
-    labels = reward_labels()
-    try:
-        version = policy_version_for(PeriodRef.of_year(year))
-    except NoPolicyError:
-        return labels
-    for rule in RewardRule.objects.filter(policy_version=version).only("code", "label_en", "label_zh"):
-        labels[rule.code] = rule.label
-    return labels
-
-
-@hr_view("GET")
-def bonus_list_page(request, year: int):
-    """The year's bonus list: rows of ``rewards.selectors.bonus_list``, totals per role over all rows."""
-    _check_year(year)
-    approved_only = request.GET.get("approved") == "on"
-    roles = {role.code: role for role in Role.objects.all()}
-    # Totals by aggregate queries, rows for one page only: the page costs the same at any headcount.
-    totals = bonus_list_totals(year=year, approved_only=approved_only)
-    role_totals = [
-        replace(totals[code], role=role.name) for code, role in roles.items() if code in totals and totals[code].people
-    ]
-    overall = BonusTotals(role=_("All"))
-    for line in totals.values():
-        for attribute in ("people", "commission", "quarterly_bonus", "year_end_bonus", "cash_total"):
-            setattr(overall, attribute, getattr(overall, attribute) + getattr(line, attribute))
-    # The head count is known from the totals: the paginator need not count again.
-    people = SizedQuerySet(bonus_list_people(year).values_list("id", flat=True), size=overall.people)
-    page = Paginator(people, BONUS_ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = bonus_list(year=year, employee_ids=list(page), approved_only=approved_only)
-    labels = _suggestion_labels(year)
-    statuses = _approval_labels()
-    lines = [
-        BonusLine(
-            row=row,
-            role=roles[row.role].name if row.role in roles else row.role,
-            suggestions=[labels.get(code, code) for code in row.suggestions],
-            status=statuses.get(row.approval_status, row.approval_status),
-        )
-        for row in rows
-    ]
-    this_year = timezone.localdate().year
-    years = sorted(set(Period.objects.values_list("year", flat=True).distinct()) | {year, this_year}, reverse=True)
-    return render(
-        request,
-        "hr/bonus_list.html",
-        _context(
-            "bonus",
-            year=year,
-            years=years,
-            page=page,
-            lines=lines,
-            role_totals=role_totals,
-            overall=overall,
-            # The list leaves a period that is being closed out until it is done: say so.
-            closing=list(Period.objects.filter(year=year, status=Period.Status.CLOSING).values_list("code", flat=True)),
-            provisional=bonus_list_is_provisional(year),
-            approved_only=approved_only,
-            formats=exports.FORMATS,
-        ),
-    )
-
-
-@hr_view("GET")
-def bonus_list_download(request, year: int):
-    """The bonus list as POLICY.md §7 columns, CSV or XLSX (``?format=``)."""
-    _check_year(year)
-    form = DownloadForm(request.GET)
-    if not form.is_valid():
-        return HttpResponseBadRequest("format must be csv or xlsx")
-    fmt = form.cleaned_data["format"]
-    approved_only = form.cleaned_data["approved"]
-    rows = bonus_list(year=year, approved_only=approved_only)
-    content = exports.render(BONUS_LIST_COLUMNS, (row.as_export_row() for row in rows), fmt=fmt)
-    name = "_".join(
-        [
-            "bonus_list",
-            str(year),
-            *(["approved"] if approved_only else []),
-            *(["provisional"] if bonus_list_is_provisional(year) else []),
-        ]
-    )
-    return download(content, fmt=fmt, filename=f"{name}.{fmt}")
 
 
 # --- policy versions -------------------------------------------------------------------------
