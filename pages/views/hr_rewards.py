@@ -1,7 +1,7 @@
-"""HR console: reward approvals and policy versions.
+"""HR console: the rewards of closed periods and HR's decisions on them (/hr/rewards/).
 
 Every view is an ``hr_view`` (logged in, HR only); the services do the work and
-their refusals (``DecisionRefused``, ``PolicyRefused``) are shown to HR as they are.
+their refusals (``DecisionRefused``) are shown to HR as they are.
 Only closed periods' rewards are listed: a closing period holds partial results.
 """
 
@@ -13,24 +13,13 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from appraisals.models import BandDefinition, Period, PolicyVersion, RewardRule
-from appraisals.policy import (
-    PolicyRefused,
-    first_free_month,
-    policy_preview,
-    policy_version_copy,
-    policy_version_delete,
-    policy_version_in_use,
-    policy_version_update,
-    policy_versions,
-)
-from pages.forms.hr_rewards import PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
+from appraisals.models import Period, RewardRule
+from pages.forms.hr_rewards import RewardDecisionForm, RewardFilterForm
 from pages.selectors.hr_rewards import REWARD_COUNTS, reward_labels, totals_by_code
 from pages.views.decorators import hr_view
 from pages.views.responses import back_url
@@ -42,7 +31,6 @@ from rewards.services import (
     rewards_decision_summary,
     rewards_undo,
 )
-from roles.models import Role
 
 REWARDS_PER_PAGE = 100
 
@@ -279,138 +267,3 @@ def reward_accept_recomputed_view(request, pk: int):
     else:
         messages.success(request, _("The reward was recomputed to 0.00 and is now rejected (not paid)."))
     return redirect(back)
-
-
-# --- policy versions -------------------------------------------------------------------------
-
-
-def get_version_for_hr(pk: int) -> PolicyVersion:
-    return get_object_or_404(PolicyVersion.objects.select_related("created_by"), pk=pk)
-
-
-@hr_view("GET")
-def policies(request):
-    return render(request, "hr/policies.html", _context("policy", rows=policy_versions()))
-
-
-@hr_view("GET")
-def policy_detail(request, pk: int):
-    version = get_version_for_hr(pk)
-    rules = RewardRule.objects.filter(policy_version=version).prefetch_related("multipliers", "tiers")
-    role_names = {role.code: role.name for role in Role.objects.all()}
-    kind_names = dict(Period.KIND_CHOICES)
-    return render(
-        request,
-        "hr/policy_detail.html",
-        _context(
-            "policy",
-            version=version,
-            in_use=policy_version_in_use(version),
-            kpis=version.kpis.select_related("role", "numerator_metric", "denominator_metric").order_by(
-                "role__order", "order", "id"
-            ),
-            bands=BandDefinition.objects.filter(policy_version=version).order_by("letter"),
-            rules=[
-                (
-                    rule,
-                    ", ".join(str(role_names.get(code, code)) for code in rule.role_codes),
-                    ", ".join(str(kind_names.get(kind, kind)) for kind in rule.period_kind_list),
-                )
-                for rule in rules.order_by("order")
-            ],
-            preview_form=PreviewPeriodForm(),
-        ),
-    )
-
-
-@hr_view("GET", "POST")
-def policy_new(request, pk: int):
-    """Edit a copy of a version: a new version with the edited figures; "Preview" scores the
-    figures against a closed period without saving anything."""
-    source = get_version_for_hr(pk)
-    initial = {"name": _("%(name)s (copy)") % {"name": source.name}, "effective_from": first_free_month()}
-    editor = PolicyEditor(source, request.POST or None, initial=initial)
-
-    def save(**fields) -> PolicyVersion:
-        return policy_version_copy(source=source, user=request.user, **fields)
-
-    return _policy_editor_page(request, editor, source=source, version=None, save=save)
-
-
-@hr_view("GET", "POST")
-def policy_edit(request, pk: int):
-    """Edit a version nothing used yet, in place; a locked one is read-only (edit a copy instead)."""
-    version = get_version_for_hr(pk)
-    if policy_version_in_use(version):
-        messages.error(request, _("This version is in use and locked; edit a copy instead."))
-        return redirect("hr:policy_detail", pk=version.pk)
-    initial = {"name": version.name, "effective_from": version.effective_from}
-    editor = PolicyEditor(version, request.POST or None, version=version, initial=initial)
-
-    def save(**fields) -> PolicyVersion:
-        return policy_version_update(version=version, user=request.user, **fields)
-
-    return _policy_editor_page(request, editor, source=version, version=version, save=save)
-
-
-def _policy_editor_page(
-    request, editor: PolicyEditor, *, source: PolicyVersion, version: PolicyVersion | None, save
-) -> HttpResponse:
-    """The editor of ``source`` (``version`` is the one edited in place, None for a new copy): "Preview"
-    scores the figures without saving; otherwise ``save(name=, effective_from=, figures=)`` stores them
-    and returns the version to show, or raises ``PolicyRefused``, shown on the form."""
-    preview = None
-    if request.method == "POST" and editor.is_valid():
-        if "preview" in request.POST:
-            preview = _editor_preview(request, editor, source)
-        else:
-            try:
-                saved = save(
-                    name=editor.form.cleaned_data["name"],
-                    effective_from=editor.form.cleaned_data["effective_from"],
-                    figures=editor.figures(),
-                )
-            except PolicyRefused as exc:
-                editor.form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Policy version “%(name)s” saved.") % {"name": saved.name})
-                return redirect("hr:policy_detail", pk=saved.pk)
-    return render(
-        request,
-        "hr/policy_edit.html",
-        _context("policy", editor=editor, source=source, version=version, preview=preview),
-    )
-
-
-def _editor_preview(request, editor: PolicyEditor, source: PolicyVersion):
-    period = editor.preview.chosen()
-    if period is None:
-        messages.warning(request, _("No period is closed yet: there is nothing to preview against."))
-        return None
-    return policy_preview(version=source, period=period, figures=editor.figures())
-
-
-@hr_view("POST")
-def policy_delete(request, pk: int):
-    version = get_version_for_hr(pk)
-    try:
-        policy_version_delete(version=version)
-    except PolicyRefused as exc:
-        messages.error(request, str(exc))
-        return redirect("hr:policy_detail", pk=version.pk)
-    messages.success(request, _("Policy version “%(name)s” deleted.") % {"name": version.name})
-    return redirect("hr:policies")
-
-
-@hr_view("GET")
-def policy_preview_page(request, pk: int):
-    """A saved version scored against a closed period (the latest closed month unless ``?period=``)."""
-    version = get_version_for_hr(pk)
-    form = PreviewPeriodForm(request.GET or None)
-    period = form.chosen()
-    preview = policy_preview(version=version, period=period) if period is not None else None
-    return render(
-        request,
-        "hr/policy_preview.html",
-        _context("policy", version=version, form=form, preview=preview),
-    )
