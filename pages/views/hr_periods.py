@@ -11,14 +11,14 @@ import logging
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from appraisals.exports import ExportRefused, scorecard_export
-from appraisals.models import Period, PeriodEvent, Scorecard
+from appraisals.models import Period
 from appraisals.periods import PeriodRef
 from appraisals.selectors import NoPolicyError
 from closing import services as closing
@@ -26,25 +26,28 @@ from closing.checklist import close_checklist, close_dry_run
 from closing.models import CloseJob
 from closing.tasks import close_due_enqueue, close_period_enqueue
 from pages.forms.hr_periods import ClosePeriodForm, PeriodFilterForm, ReopenForm
+from pages.selectors.hr_periods import (
+    close_summary,
+    failed_close_job,
+    get_job_for_hr,
+    get_period_for_hr,
+    last_close_job,
+    people_without_data,
+    period_events,
+    period_or_none,
+    periods_listed,
+    reward_count,
+    scorecard_count,
+)
 from pages.views.decorators import hr_view
 from pages.views.jobs import progress_config, wants_json
 from pages.views.responses import back_url, download
-from rewards.models import RewardSuggestion
-from roles.models import Employee
 from sales_perf import exports
 
 logger = logging.getLogger(__name__)
 
 PERIODS_PER_PAGE = 36
-
-
-def get_period_for_hr(code: str) -> Period:
-    """The period of a code, or 404 (HR sees every period; the caller has checked the audience)."""
-    return get_object_or_404(Period.objects.select_related("closed_by"), code=code)
-
-
-def get_job_for_hr(job_id: int) -> CloseJob:
-    return get_object_or_404(CloseJob.objects.select_related("period", "requested_by"), pk=job_id)
+NO_DATA_SHOWN = 20  # people without data named on the job page; the rest are counted
 
 
 # --- periods -----------------------------------------------------------------------------------
@@ -61,12 +64,9 @@ def periods(request):
     state = closing.LineState.load()
     today = timezone.localdate()
     filters = filter_form.cleaned_data if filter_form.is_valid() else {}
-    if filters.get("everything"):
-        listed = Period.objects.select_related("closed_by").order_by("-end", "start")
-    else:
-        listed = closing.periods_to_act_on(today=today, state=state)
-    if filters.get("kind"):
-        listed = listed.filter(kind=filters["kind"])
+    listed = periods_listed(
+        everything=bool(filters.get("everything")), kind=filters.get("kind") or "", today=today, state=state
+    )
     page = Paginator(listed, PERIODS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         (
@@ -106,11 +106,11 @@ def _detail_context(period: Period, reopen_form: ReopenForm) -> dict:
         "problems": closing.close_problems(period.ref, today=timezone.localdate())
         if period.status == Period.Status.OPEN
         else [],
-        "events": period.events.select_related("actor").order_by("-at", "-id"),
-        "job": period.close_jobs.select_related("requested_by").order_by("-created_at", "-id").first(),
+        "events": period_events(period),
+        "job": last_close_job(period),
         # A closing period holds partial results: nothing is counted until it is closed.
-        "scorecard_count": Scorecard.objects.filter(period=period).count() if is_closed else None,
-        "reward_count": RewardSuggestion.objects.filter(period=period).count() if is_closed else None,
+        "scorecard_count": scorecard_count(period) if is_closed else None,
+        "reward_count": reward_count(period) if is_closed else None,
         "reopen_form": reopen_form,
         "hr_section": "periods",
     }
@@ -131,12 +131,7 @@ def _close(request, code: str, *, fallback: str):
     except Exception:
         # With in-process Celery (no broker) the job runs inside this request and a failure
         # surfaces here, already recorded and undone; the job page shows its reason.
-        job = (
-            CloseJob.objects.filter(period__code=code, status=CloseJob.Status.FAILED)
-            .filter(requested_by=request.user, created_at__gte=requested_at)
-            .order_by("-created_at", "-id")
-            .first()
-        )
+        job = failed_close_job(code=code, user=request.user, since=requested_at)
         if job is None:
             raise
         logger.exception("close of %s failed in process", code)
@@ -148,7 +143,7 @@ def period_checklist(request, code: str):
     """Before a close: who has no figures, whose sales look wrong, which policy version applies; on
     request (``?dry_run=1``) what the close would make, beside its last close."""
     ref = PeriodRef.parse(code)
-    period = Period.objects.filter(code=ref.code).first()
+    period = period_or_none(ref.code)
     dry_run = None
     if request.GET.get("dry_run") and period is not None:
         try:
@@ -242,18 +237,8 @@ def job(request, job_id: int):
     if wants_json(request):
         return JsonResponse(_job_status(close_job))
     finished = close_job.is_finished
-    summary = None
-    if close_job.status == CloseJob.Status.DONE:
-        # The close records its counts on the period's history.
-        event = (
-            PeriodEvent.objects.filter(
-                period=close_job.period, action=PeriodEvent.Action.CLOSED, at__gte=close_job.created_at
-            )
-            .order_by("at", "id")
-            .first()
-        )
-        summary = event.details if event else None
-    no_data = _people_without_data(summary)
+    summary = close_summary(close_job)
+    no_data = people_without_data(summary, limit=NO_DATA_SHOWN)
     return render(
         request,
         "hr/job.html",
@@ -272,19 +257,6 @@ def job(request, job_id: int):
             ),
         },
     )
-
-
-NO_DATA_SHOWN = 20  # people without data named on the job page; the rest are counted
-
-
-def _people_without_data(summary: dict | None) -> list[tuple[str, str]]:
-    """(employee_no, name) of the first people the close found without data (1 query)."""
-    sample = (summary or {}).get("no_data_sample") or []
-    if not sample:
-        return []
-    shown = sample[:NO_DATA_SHOWN]
-    names = dict(Employee.objects.filter(employee_no__in=shown).values_list("employee_no", "name"))
-    return [(number, names.get(number, "")) for number in shown]
 
 
 def _job_status(close_job: CloseJob) -> dict:
