@@ -13,8 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notifications import messages as words
-from notifications.models import Kind, Notification
+from notifications.models import Kind
 from notifications.services import notifications_mark_read, preference_for, preference_update
+from pages.selectors.notifications import notification_url, notifications_of
 
 PER_PAGE = 30
 
@@ -23,7 +24,7 @@ PER_PAGE = 30
 @require_GET
 @never_cache
 def notification_list(request):
-    page = Paginator(Notification.objects.filter(recipient=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(notifications_of(request.user), PER_PAGE).get_page(request.GET.get("page"))
     rows = [(notification, words.title(notification), words.body(notification)) for notification in page]
     return render(request, "notifications/list.html", {"page": page, "rows": rows})
 
@@ -34,11 +35,7 @@ def notification_read(request):
     """Mark one (``id``) or every notification of the viewer read, then go where it points (or back)."""
     ids = [int(request.POST["id"])] if request.POST.get("id", "").isdigit() else None
     notifications_mark_read(user=request.user, ids=ids)
-    target = ""
-    if ids:
-        target = (
-            Notification.objects.filter(recipient=request.user, pk=ids[0]).values_list("url", flat=True).first() or ""
-        )
+    target = notification_url(request.user, ids[0]) if ids else ""
     return redirect(target if target.startswith("/") and not target.startswith("//") else "notifications")
 
 
