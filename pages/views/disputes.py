@@ -4,15 +4,11 @@ it; HR answers. Every dispute page goes through ``get_dispute_for_user``: out of
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
 
 from closing.tasks import close_due_enqueue
 from disputes.models import Dispute
@@ -39,18 +35,16 @@ from pages.selectors.disputes import (
     scorecard_kpi_choices,
     scorecard_of,
 )
-from pages.views.decorators import hr_view, view_for
-from roles.access import HR, LEAD, REP, audience, require_audience, viewer_employee
+from pages.views.decorators import hr_view, login_view, require, view_for
+from roles.access import HR, LEAD, REP, audience, viewer_employee
 
 DISPUTES_PER_PAGE = 50
 
 
-@login_required
-@require_GET
-@never_cache
+@view_for((HR, LEAD, REP), "GET", never_cache=True)
 def dispute_list(request):
     """A person's own disputes; a lead's unit's; HR's queue with ages and the dispute rate per period."""
-    kind = require_audience(request.user, HR, LEAD, REP)
+    kind = audience(request.user)
     status = request.GET.get("status", "open" if kind == HR else "")
     disputes = disputes_listed(request.user, status=status)
     page = Paginator(disputes, DISPUTES_PER_PAGE).get_page(request.GET.get("page"))
@@ -70,13 +64,11 @@ def dispute_list(request):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@login_view("GET", "POST")
 def dispute_new(request):
     """The employee's own form: first the closed period, then what they question and why."""
     employee = viewer_employee(request.user)
-    if employee is None or not employee.is_active:
-        raise PermissionDenied
+    require(employee is not None and employee.is_active)
     open_to_dispute = periods_open_to_dispute(employee, now=timezone.now())
     period = next((p for p in open_to_dispute if p.code == request.GET.get("period")), None)
     if period is None:

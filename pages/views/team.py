@@ -1,12 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from appraisals.ratings import (
     RatingsInvalid,
@@ -20,6 +19,7 @@ from pages.forms.ratings import RatingsGridForm
 from pages.forms.team import TeamExportForm, TeamFilterForm
 from pages.selectors.team import team_page, unrated_for_viewer
 from pages.selectors.team_export import team_export_table
+from pages.views.decorators import login_view, require
 from pages.views.responses import download
 from roles.access import HR, LEAD, require_audience
 from sales_perf.exports import render as render_table
@@ -63,13 +63,11 @@ def team_export(request):
     return download(render_table(header, rows, fmt=fmt), fmt=fmt, filename=f"scorecards-{filters.period.code}.{fmt}")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@login_view("GET", "POST")
 def team_ratings(request):
     """The ratings grid: a lead rates everyone they rate for a quarter in one form, all or nothing."""
     rater = grid_rater(request.user)
-    if rater is None:
-        raise PermissionDenied
+    require(rater is not None)
     quarters = rating_quarters(timezone.localdate())
     codes = [quarter.code for quarter in quarters]
     code = request.GET.get("quarter") or codes[0]
