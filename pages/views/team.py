@@ -1,11 +1,9 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET
 
 from appraisals.ratings import (
     RatingsInvalid,
@@ -19,16 +17,14 @@ from pages.forms.ratings import RatingsGridForm
 from pages.forms.team import TeamExportForm, TeamFilterForm
 from pages.selectors.team import team_page, unrated_for_viewer
 from pages.selectors.team_export import team_export_table
-from pages.views.decorators import login_view, require
+from pages.views.decorators import login_view, require, view_for
 from pages.views.responses import download
-from roles.access import HR, LEAD, require_audience
+from roles.access import HR, LEAD
 from sales_perf.exports import render as render_table
 
 
-@require_GET
-@login_required
+@view_for((HR, LEAD), "GET")
 def team(request):
-    require_audience(request.user, HR, LEAD)
     form = TeamFilterForm(request.GET, user=request.user)
     context = {"form": form}
     if form.is_valid():
@@ -43,10 +39,8 @@ def team(request):
     return render(request, "team/team.html", context)
 
 
-@require_GET
-@login_required
+@view_for((HR, LEAD), "GET")
 def team_export(request):
-    require_audience(request.user, HR, LEAD)
     form = TeamExportForm(request.GET, user=request.user)
     if not form.is_valid():
         return HttpResponseBadRequest(
