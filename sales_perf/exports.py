@@ -13,6 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import IO
 
 FORMATS = ("csv", "xlsx")
+# The Content-Type a download of each format is served with.
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 _DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 CENT = Decimal("0.01")
 

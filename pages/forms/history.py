@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Period
 from pages.forms.hr_periods import PeriodCodeField
-from pages.history import KINDS
+from pages.selectors.history import KINDS
 from roles.models import Employee
 
 

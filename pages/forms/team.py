@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import Period
 from appraisals.periods import MONTH, QUARTER, YEAR, PeriodCodeError, PeriodRef
-from pages.team import BANDS, VIEW_QUARTERS, TeamFilters
+from pages.selectors.team import BANDS, VIEW_QUARTERS, TeamFilters
 from roles.access import visible_employees
 from roles.models import Role
 from sales_perf.exports import FORMATS

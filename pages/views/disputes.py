@@ -4,18 +4,12 @@ it; HR answers. Every dispute page goes through ``get_dispute_for_user``: out of
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
 
-from appraisals.models import Period, PeriodEvent, RewardRule, Scorecard
 from closing.tasks import close_due_enqueue
 from disputes.models import Dispute
 from disputes.services import (
@@ -27,37 +21,33 @@ from disputes.services import (
     dispute_file,
     dispute_rates,
     dispute_reject,
-    disputes_visible,
     kpi_metrics,
 )
 from notifications.tasks import send_notification_emails
 from pages.forms.disputes import AcceptDisputeForm, CorrectionFormSet, DisputeForm, RejectDisputeForm
-from pages.views.decorators import hr_view, view_for
-from rewards.models import RewardSuggestion
-from roles.access import HR, LEAD, REP, audience, require_audience, viewer_employee
+from pages.selectors.disputes import (
+    dispute_events,
+    disputes_listed,
+    get_dispute_for_user,
+    periods_open_to_dispute,
+    reclose_after_correction,
+    reward_choices,
+    scorecard_kpi_choices,
+    scorecard_of,
+)
+from pages.views.decorators import hr_view, login_view, require, view_for
+from roles.access import HR, LEAD, REP, audience, viewer_employee
 
 DISPUTES_PER_PAGE = 50
 
 
-def get_dispute_for_user(user, pk: int) -> Dispute:
-    dispute = disputes_visible(user).filter(pk=pk).select_related("resolved_by").first()
-    if dispute is None:
-        raise Http404("No such dispute")
-    return dispute
-
-
-@login_required
-@require_GET
-@never_cache
+@view_for((HR, LEAD, REP), "GET", never_cache=True)
 def dispute_list(request):
     """A person's own disputes; a lead's unit's; HR's queue with ages and the dispute rate per period."""
-    kind = require_audience(request.user, HR, LEAD, REP)
-    disputes = disputes_visible(request.user)
+    kind = audience(request.user)
     status = request.GET.get("status", "open" if kind == HR else "")
-    if status in Dispute.Status.values:
-        disputes = disputes.filter(status=status)
-    ordering = ("filed_at", "id") if status == Dispute.Status.OPEN else ("-filed_at", "-id")
-    page = Paginator(disputes.order_by(*ordering), DISPUTES_PER_PAGE).get_page(request.GET.get("page"))
+    disputes = disputes_listed(request.user, status=status)
+    page = Paginator(disputes, DISPUTES_PER_PAGE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     return render(
         request,
@@ -74,31 +64,18 @@ def dispute_list(request):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@login_view("GET", "POST")
 def dispute_new(request):
     """The employee's own form: first the closed period, then what they question and why."""
     employee = viewer_employee(request.user)
-    if employee is None or not employee.is_active:
-        raise PermissionDenied
-    now = timezone.now()
-    open_to_dispute = [
-        period
-        for period in Period.objects.filter(status=Period.Status.CLOSED)
-        .filter(Q(scorecards__employee=employee) | Q(reward_suggestions__employee=employee))
-        .distinct()
-        .order_by("-end")
-        if (deadline := dispute_deadline(period)) is not None and now <= deadline
-    ]
+    require(employee is not None and employee.is_active)
+    open_to_dispute = periods_open_to_dispute(employee, now=timezone.now())
     period = next((p for p in open_to_dispute if p.code == request.GET.get("period")), None)
     if period is None:
         return render(request, "disputes/choose_period.html", {"periods": open_to_dispute})
-    scorecard = Scorecard.objects.filter(employee=employee, period=period).first()
-    kpis = list(scorecard.kpi_scores.order_by("id").values_list("code", "code")) if scorecard else []
-    rewards = [
-        (reward.pk, f"{_reward_label(reward)}{f' · {reward.amount:,.2f}' if reward.amount is not None else ''}")
-        for reward in RewardSuggestion.objects.filter(employee=employee, period=period).order_by("code")
-    ]
+    scorecard = scorecard_of(employee, period)
+    kpis = scorecard_kpi_choices(scorecard)
+    rewards = reward_choices(employee, period)
     form = DisputeForm(request.POST or None, request.FILES or None, kpis=kpis, rewards=rewards)
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,11 +100,6 @@ def dispute_new(request):
     )
 
 
-def _reward_label(reward: RewardSuggestion) -> str:
-    rule = RewardRule.objects.filter(policy_version_id=reward.policy_version_id, code=reward.code).first()
-    return rule.label if rule else reward.code
-
-
 @view_for((HR, LEAD, REP), "GET", never_cache=True)
 def dispute_detail(request, pk: int):
     dispute = get_dispute_for_user(request.user, pk)
@@ -143,20 +115,13 @@ def _correction_periods(dispute: Dispute) -> list[str]:
 def _detail(request, dispute: Dispute, *, accept_form=None, reject_form=None, corrections=None, status=200):
     is_hr = audience(request.user) == HR
     periods = _correction_periods(dispute)
-    corrected_at = next((event.at for event in dispute.events.all() if event.action == "corrected"), None)
-    reclosed = (
-        PeriodEvent.objects.filter(period=dispute.period, action=PeriodEvent.Action.CLOSED, at__gt=corrected_at)
-        .order_by("at")
-        .first()
-        if corrected_at
-        else None
-    )
+    reclosed = reclose_after_correction(dispute)
     return render(
         request,
         "disputes/detail.html",
         {
             "dispute": dispute,
-            "events": dispute.events.select_related("actor"),
+            "events": dispute_events(dispute),
             "reclosed": reclosed,
             "is_hr": is_hr,
             "accept_form": accept_form or AcceptDisputeForm(prefix="accept"),

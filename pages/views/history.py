@@ -8,17 +8,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from pages.forms.history import HistoryFilterForm
-from pages.history import HistoryFilter, export_header
-from pages.history import history as history_entries
+from pages.selectors.history import HistoryFilter, export_header
+from pages.selectors.history import history as history_entries
 from pages.views.decorators import hr_view
+from pages.views.responses import download
 from sales_perf import exports
 
 PER_PAGE = 50
 EXPORT_MAX_ROWS = 500_000  # a bigger export is refused: filter by employee or period first
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @hr_view("GET")
@@ -53,6 +50,4 @@ def _export(entries, fmt: str) -> HttpResponse:
             _("More than %(count)s changes: filter by employee or period first.") % {"count": f"{EXPORT_MAX_ROWS:,}"}
         )
     content = exports.render(export_header(), (entry.as_row() for entry in entries), fmt=fmt)
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="history.{fmt}"'
-    return response
+    return download(content, fmt=fmt, filename=f"history.{fmt}")

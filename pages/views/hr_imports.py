@@ -8,14 +8,14 @@ Celery (no broker) the job has run by the time the page opens."""
 from __future__ import annotations
 
 from django.http import HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from appraisals.models import Metric
 from appraisals.services import METRIC_COLUMNS
 from pages.forms.hr_imports import ImportForm
+from pages.selectors.hr_imports import get_import_job_for_hr, metric_catalogue, recent_import_jobs
 from pages.views.decorators import hr_view
 from pages.views.jobs import progress_config, wants_json
 from roles.services import EMPLOYEE_COLUMNS
@@ -42,10 +42,6 @@ COLUMN_HELP = {
 }
 
 
-def get_import_job_for_hr(job_id: int) -> ImportJob:
-    return get_object_or_404(ImportJob.objects.select_related("requested_by"), pk=job_id)
-
-
 @hr_view("GET", "POST")
 def imports(request):
     forms = {kind: ImportForm(prefix=kind) for kind in KINDS}
@@ -63,10 +59,10 @@ def imports(request):
         "hr/imports.html",
         {
             "forms": forms,
-            "jobs": ImportJob.objects.select_related("requested_by")[:RECENT_JOBS],
+            "jobs": recent_import_jobs(RECENT_JOBS),
             "employee_columns": [(column, COLUMN_HELP.get(column, "")) for column in EMPLOYEE_COLUMNS],
             "metric_columns": [(column, COLUMN_HELP.get(column, "")) for column in METRIC_COLUMNS],
-            "metrics": Metric.objects.order_by("order", "code"),
+            "metrics": metric_catalogue(),
             "hr_section": "imports",
         },
     )

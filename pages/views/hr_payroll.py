@@ -7,24 +7,18 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from pages.forms.hr_payroll import PayrollRunForm
+from pages.selectors.hr_payroll import get_run_for_hr, payroll_runs, run_lines
 from pages.views.decorators import hr_view
-from pages.views.hr_rewards import DOWNLOAD_CONTENT_TYPES
-from rewards.models import PayrollLine, PayrollRun
+from pages.views.responses import download
 from rewards.payroll import PayrollRefused, payroll_plan, payroll_run_create, payroll_run_file
 
 RUNS_PER_PAGE = 25
 LINES_PER_PAGE = 200
 PREVIEW_LINES = 50
-
-
-def get_run_for_hr(pk: int) -> PayrollRun:
-    return get_object_or_404(PayrollRun.objects.select_related("created_by", "period"), pk=pk)
 
 
 @hr_view("GET", "POST", never_cache=True)
@@ -50,16 +44,7 @@ def payroll(request):
                 )
                 return redirect("hr:payroll_run", pk=run.pk)
     plan = payroll_plan(period=period)
-    runs = Paginator(
-        PayrollRun.objects.select_related("created_by", "period")
-        .annotate(
-            payments=Sum("lines__amount", filter=Q(lines__kind=PayrollLine.Kind.PAYMENT)),
-            adjustments=Sum("lines__amount", filter=Q(lines__kind=PayrollLine.Kind.ADJUSTMENT)),
-            adjustment_count=Count("lines", filter=Q(lines__kind=PayrollLine.Kind.ADJUSTMENT)),
-        )
-        .order_by("-created_at", "-id"),
-        RUNS_PER_PAGE,
-    ).get_page(request.GET.get("page"))
+    runs = Paginator(payroll_runs(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "hr/payroll.html",
@@ -78,7 +63,7 @@ def payroll(request):
 @hr_view("GET", never_cache=True)
 def payroll_run(request, pk: int):
     run = get_run_for_hr(pk)
-    lines = Paginator(run.lines.select_related("original_run").order_by("id"), LINES_PER_PAGE)
+    lines = Paginator(run_lines(run), LINES_PER_PAGE)
     return render(
         request,
         "hr/payroll_run.html",
@@ -90,6 +75,4 @@ def payroll_run(request, pk: int):
 def payroll_run_download(request, pk: int):
     run = get_run_for_hr(pk)
     content, name = payroll_run_file(run)
-    response = HttpResponse(content, content_type=DOWNLOAD_CONTENT_TYPES[run.file_format])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download(content, fmt=run.file_format, filename=name)

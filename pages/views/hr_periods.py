@@ -10,16 +10,15 @@ import logging
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from appraisals.exports import ExportRefused, scorecard_export
-from appraisals.models import Period, PeriodEvent, Scorecard
+from appraisals.models import Period
 from appraisals.periods import PeriodRef
 from appraisals.selectors import NoPolicyError
 from closing import line, reopen, rules
@@ -28,36 +27,28 @@ from closing.exceptions import CloseRefused
 from closing.models import CloseJob
 from closing.tasks import close_due_enqueue, close_period_enqueue
 from pages.forms.hr_periods import ClosePeriodForm, PeriodFilterForm, ReopenForm
+from pages.selectors.hr_periods import (
+    close_summary,
+    failed_close_job,
+    get_job_for_hr,
+    get_period_for_hr,
+    last_close_job,
+    people_without_data,
+    period_events,
+    period_or_none,
+    periods_listed,
+    reward_count,
+    scorecard_count,
+)
 from pages.views.decorators import hr_view
 from pages.views.jobs import progress_config, wants_json
-from rewards.models import RewardSuggestion
-from roles.models import Employee
+from pages.views.responses import back_url, download
 from sales_perf import exports
 
 logger = logging.getLogger(__name__)
 
 PERIODS_PER_PAGE = 36
-EXPORT_CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def get_period_for_hr(code: str) -> Period:
-    """The period of a code, or 404 (HR sees every period; the caller has checked the audience)."""
-    return get_object_or_404(Period.objects.select_related("closed_by"), code=code)
-
-
-def get_job_for_hr(job_id: int) -> CloseJob:
-    return get_object_or_404(CloseJob.objects.select_related("period", "requested_by"), pk=job_id)
-
-
-def _back(request, default: str) -> str:
-    """Where a POST returns to: its ``next`` field when it is a local URL, else ``default``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
+NO_DATA_SHOWN = 20  # people without data named on the job page; the rest are counted
 
 
 # --- periods -----------------------------------------------------------------------------------
@@ -74,12 +65,9 @@ def periods(request):
     state = rules.LineState.load()
     today = timezone.localdate()
     filters = filter_form.cleaned_data if filter_form.is_valid() else {}
-    if filters.get("everything"):
-        listed = Period.objects.select_related("closed_by").order_by("-end", "start")
-    else:
-        listed = rules.periods_to_act_on(today=today, state=state)
-    if filters.get("kind"):
-        listed = listed.filter(kind=filters["kind"])
+    listed = periods_listed(
+        everything=bool(filters.get("everything")), kind=filters.get("kind") or "", today=today, state=state
+    )
     page = Paginator(listed, PERIODS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         (
@@ -119,11 +107,11 @@ def _detail_context(period: Period, reopen_form: ReopenForm) -> dict:
         "problems": rules.close_problems(period.ref, today=timezone.localdate())
         if period.status == Period.Status.OPEN
         else [],
-        "events": period.events.select_related("actor").order_by("-at", "-id"),
-        "job": period.close_jobs.select_related("requested_by").order_by("-created_at", "-id").first(),
+        "events": period_events(period),
+        "job": last_close_job(period),
         # A closing period holds partial results: nothing is counted until it is closed.
-        "scorecard_count": Scorecard.objects.filter(period=period).count() if is_closed else None,
-        "reward_count": RewardSuggestion.objects.filter(period=period).count() if is_closed else None,
+        "scorecard_count": scorecard_count(period) if is_closed else None,
+        "reward_count": reward_count(period) if is_closed else None,
         "reopen_form": reopen_form,
         "hr_section": "periods",
     }
@@ -140,16 +128,11 @@ def _close(request, code: str, *, fallback: str):
         job = close_period_enqueue(code=code, user=request.user)
     except CloseRefused as exc:
         messages.error(request, str(exc))
-        return redirect(_back(request, fallback))
+        return redirect(back_url(request, fallback))
     except Exception:
         # With in-process Celery (no broker) the job runs inside this request and a failure
         # surfaces here, already recorded and undone; the job page shows its reason.
-        job = (
-            CloseJob.objects.filter(period__code=code, status=CloseJob.Status.FAILED)
-            .filter(requested_by=request.user, created_at__gte=requested_at)
-            .order_by("-created_at", "-id")
-            .first()
-        )
+        job = failed_close_job(code=code, user=request.user, since=requested_at)
         if job is None:
             raise
         logger.exception("close of %s failed in process", code)
@@ -161,7 +144,7 @@ def period_checklist(request, code: str):
     """Before a close: who has no figures, whose sales look wrong, which policy version applies; on
     request (``?dry_run=1``) what the close would make, beside its last close."""
     ref = PeriodRef.parse(code)
-    period = Period.objects.filter(code=ref.code).first()
+    period = period_or_none(ref.code)
     dry_run = None
     if request.GET.get("dry_run") and period is not None:
         try:
@@ -200,7 +183,7 @@ def close_due(request):
         )
     elif not refusals:
         messages.info(request, _("Nothing is due."))
-    return redirect(_back(request, reverse("hr:periods")))
+    return redirect(back_url(request, reverse("hr:periods")))
 
 
 @hr_view("POST")
@@ -211,7 +194,7 @@ def close_cancel(request, job_id: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The close of %(code)s is out of the line.") % {"code": job.period.code})
-    return redirect(_back(request, reverse("hr:periods")))
+    return redirect(back_url(request, reverse("hr:periods")))
 
 
 @hr_view("POST")
@@ -224,13 +207,13 @@ def period_reopen(request, code: str):
         reopened = reopen.period_reopen(code=code, reason=form.cleaned_data["reason"], user=request.user)
     except CloseRefused as exc:
         messages.error(request, str(exc))
-        return redirect(_back(request, reverse("hr:periods")))
+        return redirect(back_url(request, reverse("hr:periods")))
     messages.success(
         request,
         ngettext("%(codes)s is open again.", "%(codes)s are open again.", len(reopened))
         % {"codes": ", ".join(period.code for period in reopened)},
     )
-    return redirect(_back(request, reverse("hr:period_detail", args=[code])))
+    return redirect(back_url(request, reverse("hr:period_detail", args=[code])))
 
 
 @hr_view("GET")
@@ -243,9 +226,7 @@ def period_export(request, code: str):
         header, rows = scorecard_export(period=period)
     except ExportRefused as exc:
         raise Http404(str(exc)) from None
-    response = HttpResponse(exports.render(header, rows, fmt=fmt), content_type=EXPORT_CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="scorecards-{period.code}.{fmt}"'
-    return response
+    return download(exports.render(header, rows, fmt=fmt), fmt=fmt, filename=f"scorecards-{period.code}.{fmt}")
 
 
 # --- close job ---------------------------------------------------------------------------------
@@ -257,18 +238,8 @@ def job(request, job_id: int):
     if wants_json(request):
         return JsonResponse(_job_status(close_job))
     finished = close_job.is_finished
-    summary = None
-    if close_job.status == CloseJob.Status.DONE:
-        # The close records its counts on the period's history.
-        event = (
-            PeriodEvent.objects.filter(
-                period=close_job.period, action=PeriodEvent.Action.CLOSED, at__gte=close_job.created_at
-            )
-            .order_by("at", "id")
-            .first()
-        )
-        summary = event.details if event else None
-    no_data = _people_without_data(summary)
+    summary = close_summary(close_job)
+    no_data = people_without_data(summary, limit=NO_DATA_SHOWN)
     return render(
         request,
         "hr/job.html",
@@ -287,19 +258,6 @@ def job(request, job_id: int):
             ),
         },
     )
-
-
-NO_DATA_SHOWN = 20  # people without data named on the job page; the rest are counted
-
-
-def _people_without_data(summary: dict | None) -> list[tuple[str, str]]:
-    """(employee_no, name) of the first people the close found without data (1 query)."""
-    sample = (summary or {}).get("no_data_sample") or []
-    if not sample:
-        return []
-    shown = sample[:NO_DATA_SHOWN]
-    names = dict(Employee.objects.filter(employee_no__in=shown).values_list("employee_no", "name"))
-    return [(number, names.get(number, "")) for number in shown]
 
 
 def _job_status(close_job: CloseJob) -> dict:

@@ -1,53 +1,33 @@
-"""HR console: the overview, reward approvals, the bonus list and policy versions.
+"""HR console: the rewards of closed periods and HR's decisions on them (/hr/rewards/).
 
 Every view is an ``hr_view`` (logged in, HR only); the services do the work and
-their refusals (``DecisionRefused``, ``PolicyRefused``) are shown to HR as they are.
+their refusals (``DecisionRefused``) are shown to HR as they are.
 Only closed periods' rewards are listed: a closing period holds partial results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet, Sum
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from appraisals.models import BandDefinition, Period, PolicyVersion, RewardRule
-from appraisals.periods import MONTH, PeriodRef
-from appraisals.policy import (
-    PolicyRefused,
-    first_free_month,
-    policy_preview,
-    policy_version_copy,
-    policy_version_delete,
-    policy_version_in_use,
-    policy_version_update,
-    policy_versions,
+from pages.forms.hr_rewards import RewardDecisionForm, RewardFilterForm
+from pages.selectors.hr_rewards import (
+    closed_period_codes,
+    get_suggestion_for_hr,
+    reward_labels,
+    reward_rows,
+    rewards_of_closed_periods,
+    totals_by_code,
 )
-from appraisals.selectors import NoPolicyError, policy_version_for
-from closing.rules import close_problems
-from pages.forms.hr_rewards import DownloadForm, PolicyEditor, PreviewPeriodForm, RewardDecisionForm, RewardFilterForm
 from pages.views.decorators import hr_view
-from rewards.models import PayrollLine, RewardSuggestion
-from rewards.selectors import (
-    BONUS_LIST_COLUMNS,
-    BonusRow,
-    BonusTotals,
-    bonus_list,
-    bonus_list_is_provisional,
-    bonus_list_people,
-    bonus_list_totals,
-)
+from pages.views.responses import back_url
+from rewards.models import RewardSuggestion
 from rewards.services import (
     DecisionRefused,
     reward_accept_recomputed,
@@ -55,260 +35,33 @@ from rewards.services import (
     rewards_decision_summary,
     rewards_undo,
 )
-from roles.models import Employee, Role
-from sales_perf import exports
 
 REWARDS_PER_PAGE = 100
-BONUS_ROWS_PER_PAGE = 100
-RECENT_CLOSED = 6
-DOWNLOAD_CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def _context(section: str, **values) -> dict:
-    return {"hr_section": section, **values}
-
-
-def _optional_url(name: str, *args) -> str | None:
-    """A page of the HR console that may not be installed yet (imports and periods live in appraisals)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
-def _back(request, default: str) -> str:
-    """Where a POST returns to: its ``next`` field when it is a local URL, else ``default``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
-
-
-def reward_labels() -> dict[str, str]:
-    """Reward code -> label in the active language, the newest version's wording winning (1 query).
-    The development flag is not a reward (it lives on the scorecard) and is left out."""
-    labels: dict[str, str] = {}
-    rules = (
-        RewardRule.objects.exclude(kind=RewardRule.Kind.DEVELOPMENT_FLAG)
-        .only("code", "label_en", "label_zh")
-        .order_by("policy_version__effective_from", "order")
-    )
-    for rule in rules:
-        labels[rule.code] = rule.label
-    return labels
-
-
-# How many rewards and how much money, per group of a values() query. Count("*"), not the id: the
-# (period, code, status) index covers the amount, so these totals never read the table.
-REWARD_COUNTS = {"n": Count("*"), "total": Sum("amount")}
-
-
-def _totals_by_code(rows: Iterable[dict], labels: dict[str, str]) -> list[dict]:
-    """Rows of code, n and total in the order of the reward table, each with its label."""
-    rows = {row["code"]: row for row in rows}
-    order = [code for code in labels if code in rows] + sorted(code for code in rows if code not in labels)
-    return [
-        {"code": code, "label": labels.get(code, code), "n": rows[code]["n"], "total": rows[code]["total"]}
-        for code in order
-    ]
-
-
-# --- overview --------------------------------------------------------------------------------
-
-
-@hr_view("GET")
-def hr_home(request):
-    """Is this month ready to close, and who gets paid what?"""
-    open_months = list(
-        Period.objects.filter(kind=MONTH)
-        .exclude(status=Period.Status.CLOSED)
-        .annotate(people=Count("metric_values__employee", distinct=True))
-        .order_by("start")
-    )
-    # Months close oldest first (a month's flex time reads the bands before it).
-    next_month = next((month for month in open_months if month.status == Period.Status.OPEN), None)
-    labels = reward_labels()
-    pending = _totals_by_code(
-        RewardSuggestion.objects.filter(status=RewardSuggestion.Status.PENDING, period__status=Period.Status.CLOSED)
-        .order_by()
-        .values("code")
-        .annotate(**REWARD_COUNTS),
-        labels,
-    )
-    year = timezone.localdate().year
-    return render(
-        request,
-        "hr/home.html",
-        _context(
-            "home",
-            next_month=next_month,
-            next_month_problems=close_problems(next_month.ref, today=timezone.localdate()) if next_month else [],
-            next_month_ended=next_month is not None and next_month.end < timezone.localdate(),
-            open_months=open_months,
-            active_employees=Employee.objects.filter(is_active=True).count(),
-            closed_periods=Period.objects.filter(status=Period.Status.CLOSED)
-            .select_related("closed_by")
-            .order_by("-closed_at", "-end")[:RECENT_CLOSED],
-            pending=pending,
-            pending_count=sum(row["n"] for row in pending),
-            pending_amount=sum((row["total"] or Decimal("0") for row in pending), Decimal("0")),
-            year=year,
-            links={
-                "imports": _optional_url("hr:imports"),
-                "periods": _optional_url("hr:periods"),
-                "period_detail": _optional_url("hr:period_detail", next_month.code) if next_month else None,
-            },
-        ),
-    )
-
-
-# --- rewards ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RewardRow:
-    suggestion: RewardSuggestion
-    label: str
-    difference: str  # the recomputed amount minus the amount, signed; empty when none
-    accepted: dict | None  # the last "recomputed amount accepted" entry of its history
-    paid_run: int | None  # the payroll run that paid it
-
-
-def get_suggestion_for_hr(pk: int) -> RewardSuggestion:
-    """A reward of a closed period, or 404 (others hold no final results and are never shown)."""
-    return get_object_or_404(RewardSuggestion, pk=pk, period__status=Period.Status.CLOSED)
 
 
 @hr_view("GET")
 def rewards(request):
     """Rewards of closed periods, filtered, with totals per type over the whole filtered set."""
     labels = reward_labels()
-    closed = list(
-        Period.objects.filter(status=Period.Status.CLOSED).order_by("-end", "start").values_list("code", flat=True)
-    )
-    form = RewardFilterForm(request.GET or None, periods=closed, rewards=labels)
+    form = RewardFilterForm(request.GET or None, periods=closed_period_codes(), rewards=labels)
     filters = form.filters() if form.is_bound else {}
-    listed = RewardSuggestion.objects.filter(period__status=Period.Status.CLOSED)
-    if "period" in filters:
-        listed = listed.filter(period__code=filters["period"])
-    if "code" in filters:
-        listed = listed.filter(code=filters["code"])
-    if "status" in filters:
-        listed = listed.filter(status=filters["status"])
-    rows = RewardsByPeriod(listed)
-    totals = _totals_by_code(rows.counts_by_code(), labels)
+    rows = rewards_of_closed_periods(**filters)
+    totals = totals_by_code(rows.counts_by_code(), labels)
     page = Paginator(rows, REWARDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "hr/rewards.html",
-        _context(
-            "rewards",
-            form=form,
-            page=page,
-            rows=_reward_rows(list(page)),
-            totals=totals,
-            total_count=sum(row["n"] for row in totals),
-            total_amount=sum((row["total"] or Decimal("0") for row in totals), Decimal("0")),
-            here=request.get_full_path(),
-        ),
+        {
+            "hr_section": "rewards",
+            "form": form,
+            "page": page,
+            "rows": reward_rows(list(page)),
+            "totals": totals,
+            "total_count": sum(row["n"] for row in totals),
+            "total_amount": sum((row["total"] or Decimal("0") for row in totals), Decimal("0")),
+            "here": request.get_full_path(),
+        },
     )
-
-
-class SizedQuerySet:
-    """A queryset whose length is already known, for Django's Paginator (which would count it)."""
-
-    def __init__(self, queryset: QuerySet, *, size: int) -> None:
-        self.queryset, self.size = queryset, size
-
-    def __len__(self) -> int:
-        return self.size
-
-    def __getitem__(self, index):
-        return self.queryset[index]
-
-
-class RewardsByPeriod:
-    """The filtered rewards of closed periods as the list shows them (newest period first, then by
-    employee number and reward), for Django's Paginator: ``len()`` and slices.
-
-    One aggregate per (period, reward kind) gives the page count and the totals; a page then reads
-    only the periods it spans, each in employee-number order straight from the indexes, so a page
-    costs the same whether the periods hold a hundred rewards or a million."""
-
-    def __init__(self, suggestions: QuerySet) -> None:
-        self.suggestions = suggestions
-        rows = list(suggestions.order_by().values("period_id", "code").annotate(**REWARD_COUNTS))
-        self._by_code = rows
-        sizes: dict[int, int] = {}
-        for row in rows:
-            sizes[row["period_id"]] = sizes.get(row["period_id"], 0) + row["n"]
-        order = Period.objects.filter(pk__in=sizes).order_by("-end", "start", "pk").values_list("pk", flat=True)
-        self._periods = [(pk, sizes[pk]) for pk in order]
-
-    def counts_by_code(self) -> list[dict]:
-        """Count and amount per reward kind over every period (from the same aggregate)."""
-        merged: dict[str, dict] = {}
-        for row in self._by_code:
-            entry = merged.setdefault(row["code"], {"code": row["code"], "n": 0, "total": None})
-            entry["n"] += row["n"]
-            if row["total"] is not None:
-                entry["total"] = (entry["total"] or Decimal("0")) + row["total"]
-        return list(merged.values())
-
-    def __len__(self) -> int:
-        return sum(size for _pk, size in self._periods)
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            return self[index : index + 1][0]
-        start, stop = index.start or 0, index.stop if index.stop is not None else len(self)
-        found: list[RewardSuggestion] = []
-        offset = 0
-        for period_id, size in self._periods:
-            if offset + size > start and offset < stop:
-                first = max(start - offset, 0)
-                last = min(stop - offset, size)
-                found += list(
-                    self.suggestions.filter(period_id=period_id)
-                    .select_related("employee", "period", "decided_by")
-                    .order_by("employee__employee_no", "code")[first:last]
-                )
-            offset += size
-            if offset >= stop:
-                break
-        return found
-
-
-def _reward_rows(suggestions: list[RewardSuggestion]) -> list[RewardRow]:
-    """Each row with its label from the reward rule of the version that made it, and the run that paid
-    it (2 queries)."""
-    versions = {s.policy_version_id for s in suggestions}
-    rules = RewardRule.objects.filter(policy_version_id__in=versions).only(
-        "policy_version_id", "code", "label_en", "label_zh"
-    )
-    labels = {(rule.policy_version_id, rule.code): rule.label for rule in rules} if versions else {}
-    paid = dict(
-        PayrollLine.objects.filter(reward__in=suggestions, kind=PayrollLine.Kind.PAYMENT).values_list(
-            "reward_id", "run_id"
-        )
-    )
-    rows = []
-    for s in suggestions:
-        difference = s.difference
-        history = [entry for entry in (s.details or {}).get("history", []) if entry.get("action")]
-        rows.append(
-            RewardRow(
-                suggestion=s,
-                label=labels.get((s.policy_version_id, s.code), s.code),
-                difference="" if difference is None else f"{difference:+,.2f}",
-                accepted=history[-1] if history else None,
-                paid_run=paid.get(s.pk),
-            )
-        )
-    return rows
 
 
 @hr_view("POST")
@@ -316,7 +69,7 @@ def rewards_decide_view(request):
     """Approve, reject or undo the ticked rewards (or one row's). A rejection needs a reason and a
     decision on several rewards is confirmed first, on a page that shows how many and how much
     money per reward kind it changes; decided ones, paid ones (undo) and open periods are skipped."""
-    back = _back(request, reverse("hr:rewards"))
+    back = back_url(request, reverse("hr:rewards"))
     form = RewardDecisionForm(request.POST)
     if not form.is_valid():
         for error in form.non_field_errors() or [_("Pick rewards from the list.")]:
@@ -375,15 +128,15 @@ def _decision_confirmation(request, form: RewardDecisionForm, back: str):
     return render(
         request,
         "hr/rewards_confirm.html",
-        _context(
-            "rewards",
-            form=form,
-            decision=form.cleaned_data["decision"],
-            ids=form.cleaned_data["ids"],
-            summary=summary,
-            lines=[(labels.get(code, code), count, total) for code, count, total in summary.by_code],
-            back=back,
-        ),
+        {
+            "hr_section": "rewards",
+            "form": form,
+            "decision": form.cleaned_data["decision"],
+            "ids": form.cleaned_data["ids"],
+            "summary": summary,
+            "lines": [(labels.get(code, code), count, total) for code, count, total in summary.by_code],
+            "back": back,
+        },
     )
 
 
@@ -391,7 +144,7 @@ def _decision_confirmation(request, form: RewardDecisionForm, back: str):
 def reward_accept_recomputed_view(request, pk: int):
     """Take a re-close's amount for a decided reward; it goes back to pending for a fresh decision."""
     suggestion = get_suggestion_for_hr(pk)
-    back = _back(request, reverse("hr:rewards"))
+    back = back_url(request, reverse("hr:rewards"))
     try:
         suggestion = reward_accept_recomputed(suggestion_id=suggestion.pk, user=request.user)
     except DecisionRefused as exc:
@@ -406,246 +159,3 @@ def reward_accept_recomputed_view(request, pk: int):
     else:
         messages.success(request, _("The reward was recomputed to 0.00 and is now rejected (not paid)."))
     return redirect(back)
-
-
-# --- bonus list ------------------------------------------------------------------------------
-
-
-@dataclass
-class BonusLine:
-    row: BonusRow
-    role: str
-    suggestions: list[str] = field(default_factory=list)
-    status: str = ""
-
-
-def _check_year(year: int) -> None:
-    if not 1900 <= year <= 2999:
-        raise Http404("No such year")
-
-
-def _approval_labels() -> dict[str, str]:
-    return {**dict(RewardSuggestion.Status.choices), "mixed": _("mixed")}
-
-
-def _suggestion_labels(year: int) -> dict[str, str]:
-    """Codes of the year's suggestions (and the development flag) -> labels of the year's version."""
-    labels = reward_labels()
-    try:
-        version = policy_version_for(PeriodRef.of_year(year))
-    except NoPolicyError:
-        return labels
-    for rule in RewardRule.objects.filter(policy_version=version).only("code", "label_en", "label_zh"):
-        labels[rule.code] = rule.label
-    return labels
-
-
-@hr_view("GET")
-def bonus_list_page(request, year: int):
-    """The year's bonus list: rows of ``rewards.selectors.bonus_list``, totals per role over all rows."""
-    _check_year(year)
-    approved_only = request.GET.get("approved") == "on"
-    roles = {role.code: role for role in Role.objects.all()}
-    # Totals by aggregate queries, rows for one page only: the page costs the same at any headcount.
-    totals = bonus_list_totals(year=year, approved_only=approved_only)
-    role_totals = [
-        replace(totals[code], role=role.name) for code, role in roles.items() if code in totals and totals[code].people
-    ]
-    overall = BonusTotals(role=_("All"))
-    for line in totals.values():
-        for attribute in ("people", "commission", "quarterly_bonus", "year_end_bonus", "cash_total"):
-            setattr(overall, attribute, getattr(overall, attribute) + getattr(line, attribute))
-    # The head count is known from the totals: the paginator need not count again.
-    people = SizedQuerySet(bonus_list_people(year).values_list("id", flat=True), size=overall.people)
-    page = Paginator(people, BONUS_ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = bonus_list(year=year, employee_ids=list(page), approved_only=approved_only)
-    labels = _suggestion_labels(year)
-    statuses = _approval_labels()
-    lines = [
-        BonusLine(
-            row=row,
-            role=roles[row.role].name if row.role in roles else row.role,
-            suggestions=[labels.get(code, code) for code in row.suggestions],
-            status=statuses.get(row.approval_status, row.approval_status),
-        )
-        for row in rows
-    ]
-    this_year = timezone.localdate().year
-    years = sorted(set(Period.objects.values_list("year", flat=True).distinct()) | {year, this_year}, reverse=True)
-    return render(
-        request,
-        "hr/bonus_list.html",
-        _context(
-            "bonus",
-            year=year,
-            years=years,
-            page=page,
-            lines=lines,
-            role_totals=role_totals,
-            overall=overall,
-            # The list leaves a period that is being closed out until it is done: say so.
-            closing=list(Period.objects.filter(year=year, status=Period.Status.CLOSING).values_list("code", flat=True)),
-            provisional=bonus_list_is_provisional(year),
-            approved_only=approved_only,
-            formats=exports.FORMATS,
-        ),
-    )
-
-
-@hr_view("GET")
-def bonus_list_download(request, year: int):
-    """The bonus list as POLICY.md §7 columns, CSV or XLSX (``?format=``)."""
-    _check_year(year)
-    form = DownloadForm(request.GET)
-    if not form.is_valid():
-        return HttpResponseBadRequest("format must be csv or xlsx")
-    fmt = form.cleaned_data["format"]
-    approved_only = form.cleaned_data["approved"]
-    rows = bonus_list(year=year, approved_only=approved_only)
-    content = exports.render(BONUS_LIST_COLUMNS, (row.as_export_row() for row in rows), fmt=fmt)
-    response = HttpResponse(content, content_type=DOWNLOAD_CONTENT_TYPES[fmt])
-    name = "_".join(
-        [
-            "bonus_list",
-            str(year),
-            *(["approved"] if approved_only else []),
-            *(["provisional"] if bonus_list_is_provisional(year) else []),
-        ]
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
-
-
-# --- policy versions -------------------------------------------------------------------------
-
-
-def get_version_for_hr(pk: int) -> PolicyVersion:
-    return get_object_or_404(PolicyVersion.objects.select_related("created_by"), pk=pk)
-
-
-@hr_view("GET")
-def policies(request):
-    return render(request, "hr/policies.html", _context("policy", rows=policy_versions()))
-
-
-@hr_view("GET")
-def policy_detail(request, pk: int):
-    version = get_version_for_hr(pk)
-    rules = RewardRule.objects.filter(policy_version=version).prefetch_related("multipliers", "tiers")
-    role_names = {role.code: role.name for role in Role.objects.all()}
-    kind_names = dict(Period.KIND_CHOICES)
-    return render(
-        request,
-        "hr/policy_detail.html",
-        _context(
-            "policy",
-            version=version,
-            in_use=policy_version_in_use(version),
-            kpis=version.kpis.select_related("role", "numerator_metric", "denominator_metric").order_by(
-                "role__order", "order", "id"
-            ),
-            bands=BandDefinition.objects.filter(policy_version=version).order_by("letter"),
-            rules=[
-                (
-                    rule,
-                    ", ".join(str(role_names.get(code, code)) for code in rule.role_codes),
-                    ", ".join(str(kind_names.get(kind, kind)) for kind in rule.period_kind_list),
-                )
-                for rule in rules.order_by("order")
-            ],
-            preview_form=PreviewPeriodForm(),
-        ),
-    )
-
-
-@hr_view("GET", "POST")
-def policy_new(request, pk: int):
-    """Edit a copy of a version: a new version with the edited figures; "Preview" scores the
-    figures against a closed period without saving anything."""
-    source = get_version_for_hr(pk)
-    initial = {"name": _("%(name)s (copy)") % {"name": source.name}, "effective_from": first_free_month()}
-    editor = PolicyEditor(source, request.POST or None, initial=initial)
-
-    def save(**fields) -> PolicyVersion:
-        return policy_version_copy(source=source, user=request.user, **fields)
-
-    return _policy_editor_page(request, editor, source=source, version=None, save=save)
-
-
-@hr_view("GET", "POST")
-def policy_edit(request, pk: int):
-    """Edit a version nothing used yet, in place; a locked one is read-only (edit a copy instead)."""
-    version = get_version_for_hr(pk)
-    if policy_version_in_use(version):
-        messages.error(request, _("This version is in use and locked; edit a copy instead."))
-        return redirect("hr:policy_detail", pk=version.pk)
-    initial = {"name": version.name, "effective_from": version.effective_from}
-    editor = PolicyEditor(version, request.POST or None, version=version, initial=initial)
-
-    def save(**fields) -> PolicyVersion:
-        return policy_version_update(version=version, user=request.user, **fields)
-
-    return _policy_editor_page(request, editor, source=version, version=version, save=save)
-
-
-def _policy_editor_page(
-    request, editor: PolicyEditor, *, source: PolicyVersion, version: PolicyVersion | None, save
-) -> HttpResponse:
-    """The editor of ``source`` (``version`` is the one edited in place, None for a new copy): "Preview"
-    scores the figures without saving; otherwise ``save(name=, effective_from=, figures=)`` stores them
-    and returns the version to show, or raises ``PolicyRefused``, shown on the form."""
-    preview = None
-    if request.method == "POST" and editor.is_valid():
-        if "preview" in request.POST:
-            preview = _editor_preview(request, editor, source)
-        else:
-            try:
-                saved = save(
-                    name=editor.form.cleaned_data["name"],
-                    effective_from=editor.form.cleaned_data["effective_from"],
-                    figures=editor.figures(),
-                )
-            except PolicyRefused as exc:
-                editor.form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Policy version “%(name)s” saved.") % {"name": saved.name})
-                return redirect("hr:policy_detail", pk=saved.pk)
-    return render(
-        request,
-        "hr/policy_edit.html",
-        _context("policy", editor=editor, source=source, version=version, preview=preview),
-    )
-
-
-def _editor_preview(request, editor: PolicyEditor, source: PolicyVersion):
-    period = editor.preview.chosen()
-    if period is None:
-        messages.warning(request, _("No period is closed yet: there is nothing to preview against."))
-        return None
-    return policy_preview(version=source, period=period, figures=editor.figures())
-
-
-@hr_view("POST")
-def policy_delete(request, pk: int):
-    version = get_version_for_hr(pk)
-    try:
-        policy_version_delete(version=version)
-    except PolicyRefused as exc:
-        messages.error(request, str(exc))
-        return redirect("hr:policy_detail", pk=version.pk)
-    messages.success(request, _("Policy version “%(name)s” deleted.") % {"name": version.name})
-    return redirect("hr:policies")
-
-
-@hr_view("GET")
-def policy_preview_page(request, pk: int):
-    """A saved version scored against a closed period (the latest closed month unless ``?period=``)."""
-    version = get_version_for_hr(pk)
-    form = PreviewPeriodForm(request.GET or None)
-    period = form.chosen()
-    preview = policy_preview(version=version, period=period) if period is not None else None
-    return render(
-        request,
-        "hr/policy_preview.html",
-        _context("policy", version=version, form=form, preview=preview),
-    )

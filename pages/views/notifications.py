@@ -4,41 +4,33 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notifications import messages as words
-from notifications.models import Kind, Notification
+from notifications.models import Kind
 from notifications.services import notifications_mark_read, preference_for, preference_update
+from pages.selectors.notifications import notification_url, notifications_of
+from pages.views.decorators import login_view
 
 PER_PAGE = 30
 
 
-@login_required
-@require_GET
-@never_cache
+@login_view("GET", never_cache=True)
 def notification_list(request):
-    page = Paginator(Notification.objects.filter(recipient=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(notifications_of(request.user), PER_PAGE).get_page(request.GET.get("page"))
     rows = [(notification, words.title(notification), words.body(notification)) for notification in page]
     return render(request, "notifications/list.html", {"page": page, "rows": rows})
 
 
-@login_required
-@require_POST
+@login_view("POST")
 def notification_read(request):
     """Mark one (``id``) or every notification of the viewer read, then go where it points (or back)."""
     ids = [int(request.POST["id"])] if request.POST.get("id", "").isdigit() else None
     notifications_mark_read(user=request.user, ids=ids)
-    target = ""
-    if ids:
-        target = (
-            Notification.objects.filter(recipient=request.user, pk=ids[0]).values_list("url", flat=True).first() or ""
-        )
+    target = notification_url(request.user, ids[0]) if ids else ""
     return redirect(target if target.startswith("/") and not target.startswith("//") else "notifications")
 
 
@@ -52,8 +44,7 @@ class MailForm(forms.Form):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@login_view("GET", "POST")
 def notification_settings(request):
     preference = preference_for(request.user)
     form = MailForm(request.POST or None, initial={"no_email": preference.no_email})

@@ -1,44 +1,36 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
 
 from appraisals.ratings import RatingRefused, can_rate, rating_options, ratings_enter
 from pages.forms.person import RatingsForm
-from pages.pay_preview import pay_preview
-from pages.person import my_page, person_page
-from roles.access import HR, LEAD, REP, get_employee_for_user, require_audience, viewer_employee
+from pages.selectors.pay_preview import pay_preview
+from pages.selectors.person import my_page, person_page
+from pages.views.decorators import login_view, require, view_for
+from roles.access import HR, LEAD, REP, get_employee_for_user, viewer_employee
 
 
-@login_required
-@require_safe
+@login_view("GET", "HEAD")
 def me(request):
     employee = viewer_employee(request.user)
-    if employee is None or not employee.is_active:
-        raise PermissionDenied
+    require(employee is not None and employee.is_active)
     page = my_page(employee=employee, today=timezone.localdate())
     preview = pay_preview(employee=employee, month_code=page.open_month.code)
     return render(request, "people/me.html", {"page": page, "preview": preview})
 
 
-@login_required
-@require_safe
+@view_for((HR, LEAD, REP), "GET", "HEAD")
 def employee_detail(request, employee_no: str):
-    require_audience(request.user, HR, LEAD, REP)
     employee = get_employee_for_user(request.user, employee_no)
     return _person_response(request, employee, ratings_form=None)
 
 
-@login_required
-@require_safe
+@view_for((HR, LEAD, REP), "GET", "HEAD")
 def scorecard_print(request, employee_no: str, code: str):
     """A closed scorecard on one printable sheet, seen by exactly who may see the person page."""
-    require_audience(request.user, HR, LEAD, REP)
     employee = get_employee_for_user(request.user, employee_no)
     page = person_page(employee=employee, period_code=code)
     if page.selected is None:
@@ -48,13 +40,10 @@ def scorecard_print(request, employee_no: str, code: str):
     return render(request, "people/scorecard_print.html", context)
 
 
-@login_required
-@require_POST
+@view_for((HR, LEAD), "POST")
 def employee_ratings(request, employee_no: str):
-    require_audience(request.user, HR, LEAD)
     employee = get_employee_for_user(request.user, employee_no)
-    if not can_rate(request.user, employee):
-        raise PermissionDenied
+    require(can_rate(request.user, employee))
     form = _ratings_form(employee, data=request.POST)
     if form.is_valid():
         try:

@@ -1,12 +1,9 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
 
 from appraisals.ratings import (
     RatingsInvalid,
@@ -18,20 +15,16 @@ from appraisals.ratings import (
 )
 from pages.forms.ratings import RatingsGridForm
 from pages.forms.team import TeamExportForm, TeamFilterForm
-from pages.team import team_export_table, team_page, unrated_for_viewer
-from roles.access import HR, LEAD, require_audience
+from pages.selectors.team import team_page, unrated_for_viewer
+from pages.selectors.team_export import team_export_table
+from pages.views.decorators import login_view, require, view_for
+from pages.views.responses import download
+from roles.access import HR, LEAD
 from sales_perf.exports import render as render_table
 
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
-
-@require_GET
-@login_required
+@view_for((HR, LEAD), "GET")
 def team(request):
-    require_audience(request.user, HR, LEAD)
     form = TeamFilterForm(request.GET, user=request.user)
     context = {"form": form}
     if form.is_valid():
@@ -46,10 +39,8 @@ def team(request):
     return render(request, "team/team.html", context)
 
 
-@require_GET
-@login_required
+@view_for((HR, LEAD), "GET")
 def team_export(request):
-    require_audience(request.user, HR, LEAD)
     form = TeamExportForm(request.GET, user=request.user)
     if not form.is_valid():
         return HttpResponseBadRequest(
@@ -63,18 +54,14 @@ def team_export(request):
     header, rows = team_export_table(
         user=request.user, filters=filters, sort_key=form.cleaned_data["sort"], direction=form.cleaned_data["dir"]
     )
-    response = HttpResponse(render_table(header, rows, fmt=fmt), content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="scorecards-{filters.period.code}.{fmt}"'
-    return response
+    return download(render_table(header, rows, fmt=fmt), fmt=fmt, filename=f"scorecards-{filters.period.code}.{fmt}")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@login_view("GET", "POST")
 def team_ratings(request):
     """The ratings grid: a lead rates everyone they rate for a quarter in one form, all or nothing."""
     rater = grid_rater(request.user)
-    if rater is None:
-        raise PermissionDenied
+    require(rater is not None)
     quarters = rating_quarters(timezone.localdate())
     codes = [quarter.code for quarter in quarters]
     code = request.GET.get("quarter") or codes[0]

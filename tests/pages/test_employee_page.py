@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from appraisals.models import KpiDefinition, Metric, MetricValue, Period, RatingComment
 from appraisals.ratings import RatingRefused, rating_quarters
-from pages.person import kpi_explanation, person_page
+from pages.selectors.kpi_sentences import kpi_explanation
+from pages.selectors.person import person_page
 from rewards.models import RewardSuggestion
 from roles.models import Employee
 from tests.builders import (

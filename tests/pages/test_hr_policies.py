@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from appraisals.models import KpiDefinition, Period, PolicyVersion
 from appraisals.policy import policy_version_copy
-from pages.forms.hr_rewards import PolicyEditor
+from pages.forms.hr_policies import PolicyEditor
 from roles.models import Employee
 from tests.builders import (
     close_period,

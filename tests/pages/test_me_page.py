@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from appraisals.models import Period
-from pages.person import my_page
+from pages.selectors.person import my_page
 from rewards.models import RewardSuggestion
 from roles.models import Employee
 from tests.builders import (

@@ -12,8 +12,8 @@ import pytest
 from appraisals import scoring
 from appraisals.models import Period
 from appraisals.selectors import engine_policy, period_result_in_memory, policy_version_for
-from pages.pay_preview import pay_preview
-from pages.person import my_page
+from pages.selectors.pay_preview import pay_preview
+from pages.selectors.person import my_page
 from roles.models import Employee
 from tests.builders import client_for, metrics, period, rep_month_scorecard, sales, this_month
 from tests.pages.helpers import squashed

@@ -11,9 +11,8 @@ happen in SQL, and only the current page's rows are materialised.
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -47,7 +46,7 @@ DEFAULT_SORT_KEY = ATTENTION
 CHANGE = "change"
 _TEXT_SORTS = ("name", "role", "supervisor", "band")
 _NUMBER_SORTS = ("completion", "composite", CHANGE)
-_SORT_LABELS = {
+SORT_LABELS = {
     "name": _("Name"),
     "role": _("Role"),
     "supervisor": _("Supervisor"),
@@ -377,14 +376,14 @@ def resolve_sort(key: str | None, direction: str | None, columns: TeamColumns, v
 def sort_headers(columns: TeamColumns, sort: Sort) -> tuple[SortHeader, ...]:
     """The table's sortable headers, in display order; clicking the active one flips its direction."""
     keys = [
-        ("name", _SORT_LABELS["name"], ""),
-        ("role", _SORT_LABELS["role"], ""),
-        ("supervisor", _SORT_LABELS["supervisor"], ""),
-        ("completion", _SORT_LABELS["completion"], ""),
+        ("name", SORT_LABELS["name"], ""),
+        ("role", SORT_LABELS["role"], ""),
+        ("supervisor", SORT_LABELS["supervisor"], ""),
+        ("completion", SORT_LABELS["completion"], ""),
         # Composite and band first: they answer "who needs my attention" without scrolling sideways.
-        ("composite", _SORT_LABELS["composite"], ""),
-        ("band", _SORT_LABELS["band"], ""),
-        (CHANGE, _SORT_LABELS[CHANGE], ""),
+        ("composite", SORT_LABELS["composite"], ""),
+        ("band", SORT_LABELS["band"], ""),
+        (CHANGE, SORT_LABELS[CHANGE], ""),
         *((kpi.code, kpi.heading, kpi.label) for kpi in columns.kpis),
     ]
     headers = []
@@ -514,61 +513,6 @@ def team_page(*, user, filters: TeamFilters, sort_key: str | None, direction: st
         rows=team_rows(list(page.object_list), columns),
         previous_code=previous_code,
     )
-
-
-EXPORT_BATCH = 2000
-
-
-def team_export_table(
-    *, user, filters: TeamFilters, sort_key: str | None = None, direction: str | None = None
-) -> tuple[list[str], Iterator[list]]:
-    """The team download: the table's columns (and order) over every page of the filtered scope.
-
-    The rows are read in batches, each with its KPI scores in one query, so memory stays flat."""
-    all_columns = team_columns(filters.period)
-    cards = team_scorecards(user=user, filters=filters, threshold=all_columns.threshold)
-    present = set(cards.order_by().values_list("role", flat=True).distinct())
-    columns = all_columns.for_roles(present)
-    sort = resolve_sort(sort_key, direction, columns, filters.view)
-    previous_code = previous_period_code(filters.period)
-    ordered = team_ordered(cards, columns, sort, previous_code)
-    header = [
-        str(_("Employee no.")),
-        str(_SORT_LABELS["name"]),
-        str(_SORT_LABELS["role"]),
-        str(_SORT_LABELS["supervisor"]),
-        str(_("Completion (%)")),
-        str(_SORT_LABELS["composite"]),
-        str(_SORT_LABELS["band"]),
-        str(_("Change since %(period)s") % {"period": previous_code}),
-        str(_("Composite in %(period)s") % {"period": previous_code}),
-        str(_("Band in %(period)s") % {"period": previous_code}),
-        str(_("Development plan")),
-        *(kpi.heading for kpi in columns.kpis),
-    ]
-
-    def rows() -> Iterator[list]:
-        for start in itertools.count(0, EXPORT_BATCH):
-            batch = list(ordered[start : start + EXPORT_BATCH])
-            for row in team_rows(batch, columns):
-                yield [
-                    row.employee_no,
-                    row.name,
-                    row.role,
-                    row.supervisor,
-                    row.completion,
-                    row.composite,
-                    row.band,
-                    row.change,
-                    row.previous_composite,
-                    row.previous_band,
-                    ";".join(row.development),
-                    *row.scores,
-                ]
-            if len(batch) < EXPORT_BATCH:
-                return
-
-    return header, rows()
 
 
 @dataclass(frozen=True)
