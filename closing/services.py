@@ -45,8 +45,8 @@ from django.utils.translation import gettext, ngettext
 from appraisals import scoring
 from appraisals.models import MetricValue, Period, PeriodEvent, Scorecard
 from appraisals.periods import MONTH, QUARTER, YEAR, PeriodCodeError, PeriodRef
+from appraisals.scorecards import scorecards_discard, scorecards_write
 from appraisals.selectors import NoPolicyError, chunk_inputs, engine_policy, org_nodes, policy_version_for
-from appraisals.services import scorecards_discard, scorecards_write
 from closing.models import CloseJob
 from notifications.models import Kind
 from notifications.services import hr_user_ids, notify

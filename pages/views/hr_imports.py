@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from appraisals.metric_import import METRIC_COLUMNS
 from appraisals.models import Metric
-from appraisals.services import METRIC_COLUMNS
 from pages.forms.hr_imports import ImportForm
 from pages.views.decorators import hr_view
 from pages.views.jobs import progress_config, wants_json

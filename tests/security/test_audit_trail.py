@@ -14,9 +14,9 @@ import pytest
 from django.core.management import call_command
 from django.test import TestCase
 
+from appraisals.metric_import import metrics_import
 from appraisals.models import MetricValue, PolicyVersion
 from appraisals.policy import KpiFigures, PolicyFigures, policy_version_copy, policy_version_update
-from appraisals.services import metrics_import
 from rewards.models import RewardSuggestion
 from rewards.services import reward_accept_recomputed, rewards_decide
 from roles.models import Employee

@@ -1,9 +1,14 @@
-"""Writes for appraisals: one section per service, each keyword-only, atomic and bulk."""
+"""``metrics_import``: the metrics.csv / .xlsx bulk import (POLICY.md §4, §7), all or nothing.
+
+Built for a million rows: the lookups are loaded once, each row is checked against plain
+dicts, valid rows are spooled as COPY text (not kept as objects), and the write is one
+COPY + one INSERT … ON CONFLICT on PostgreSQL (batched upserting bulk_create elsewhere).
+"""
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -13,20 +18,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from appraisals import scoring
-from appraisals.models import KpiScore, Metric, MetricValue, Period, Scorecard
+from appraisals.models import Metric, MetricValue, Period
 from appraisals.periods import MONTH, QUARTER, PeriodRef
 from roles.models import Employee
-from sales_perf.bulk import (
-    copy_from,
-    copy_json,
-    copy_number,
-    copy_text,
-    execute,
-    insert_rows,
-    next_ids,
-    set_local_work_mem,
-)
+from sales_perf.bulk import copy_from, insert_rows, set_local_work_mem
 from sales_perf.tabular import (
     FILE_LEVEL,
     ErrorList,
@@ -39,15 +34,6 @@ from sales_perf.tabular import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-
-# ---------------------------------------------------------------------------------------------
-# metrics_import: the metrics.csv / .xlsx bulk import (POLICY.md §4, §7)
-#
-# Built for a million rows: the lookups are loaded once, each row is checked against plain
-# dicts, valid rows are spooled as COPY text (not kept as objects), and the write is one
-# COPY + one INSERT … ON CONFLICT on PostgreSQL (batched upserting bulk_create elsewhere).
-# ---------------------------------------------------------------------------------------------
 
 METRIC_COLUMNS = ("employee_no", "period", "metric", "value")
 METRIC_PROGRESS_EVERY = 100_000
@@ -595,102 +581,3 @@ def _metrics_bulk_create(batch: list[MetricValue]) -> None:
         update_fields=["value", "entered_by", "entered_at"],
         batch_size=METRIC_BULK_BATCH,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# end of metrics_import
-# ---------------------------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------------------------
-# scorecards_write / scorecards_discard: a close's scorecards and KPI rows
-# ---------------------------------------------------------------------------------------------
-
-SCORECARD_COLUMNS = (
-    "id",
-    "employee_id",
-    "period_id",
-    "policy_version_id",
-    "role",
-    "reports_to",
-    "composite",
-    "band",
-    "missing_kpis",
-    "development_kpis",
-    "created_at",
-)
-KPI_SCORE_COLUMNS = ("scorecard_id", "code", "weight", "target", "value", "score", "inputs")
-
-
-def _scorecard_copy_line(row: Sequence) -> str:
-    """A row of SCORECARD_COLUMNS as a COPY line, formatted by column (see ``insert_rows``)."""
-    pk, employee, period, version, role, reports_to, composite, band, missing, development, created = row
-    return (
-        f"{pk}\t{employee}\t{period}\t{version}\t{copy_text(role)}\t{copy_text(reports_to)}\t"
-        f"{copy_number(composite)}\t{copy_text(band)}\t{copy_text(missing)}\t{copy_text(development)}\t{created}\n"
-    )
-
-
-def _kpi_score_copy_line(row: Sequence) -> str:
-    """A row of KPI_SCORE_COLUMNS as a COPY line, formatted by column (see ``insert_rows``)."""
-    scorecard, code, weight, target, value, score, inputs = row
-    return (
-        f"{scorecard}\t{copy_text(code)}\t{weight}\t{target}\t{copy_number(value)}\t{copy_number(score)}\t"
-        f"{copy_json(inputs)}\n"
-    )
-
-
-def scorecards_write(
-    *,
-    period_id: int,
-    version_id: int,
-    results: Sequence[scoring.ScorecardResult],
-    reports_to_nos: Mapping[int, str],
-    now: datetime,
-) -> int:
-    """Insert scored scorecards with their KPI rows (one bulk statement round per table).
-
-    A second write of the same employee and period fails on the unique (employee, period)."""
-    ids = next_ids(Scorecard, len(results))
-    insert_rows(
-        Scorecard,
-        SCORECARD_COLUMNS,
-        [
-            (
-                pk,
-                result.key,
-                period_id,
-                version_id,
-                result.role,
-                reports_to_nos.get(result.key, ""),
-                result.composite,
-                result.band,
-                ";".join(result.missing_kpis),
-                ";".join(result.development_kpis),
-                now,
-            )
-            for pk, result in zip(ids, results, strict=True)
-        ],
-        copy_line=_scorecard_copy_line,
-    )
-    insert_rows(
-        KpiScore,
-        KPI_SCORE_COLUMNS,
-        (
-            (pk, kpi.code, kpi.weight, kpi.target, kpi.value, kpi.score, dict(kpi.inputs))
-            for pk, result in zip(ids, results, strict=True)
-            for kpi in result.kpis
-        ),
-        copy_line=_kpi_score_copy_line,
-    )
-    return len(results)
-
-
-def scorecards_discard(*, period_id: int) -> None:
-    """Remove a period's scorecards and their KPI rows (two statements whatever the size)."""
-    execute(
-        "DELETE FROM appraisals_kpiscore WHERE scorecard_id IN "
-        "(SELECT id FROM appraisals_scorecard WHERE period_id = %s)",
-        [period_id],
-    )
-    execute("DELETE FROM appraisals_scorecard WHERE period_id = %s", [period_id])
