@@ -1,8 +1,9 @@
 """``metrics_import``: the metrics.csv / .xlsx bulk import (POLICY.md §4, §7), all or nothing.
 
 Built for a million rows: the lookups are loaded once, each row is checked against plain
-dicts, valid rows are spooled as COPY text (not kept as objects), and the write is one
-COPY + one INSERT … ON CONFLICT on PostgreSQL (batched upserting bulk_create elsewhere).
+dicts, valid rows are spooled as COPY text (not kept as objects), and the write
+(``appraisals.metric_values``) is one COPY + one INSERT … ON CONFLICT on PostgreSQL (batched
+upserting bulk_create elsewhere).
 """
 
 from __future__ import annotations
@@ -10,18 +11,17 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from appraisals.metric_values import metric_values_upsert
 from appraisals.models import Metric, MetricValue, Period
 from appraisals.periods import MONTH, QUARTER, PeriodRef
 from roles.models import Employee
-from sales_perf.bulk import copy_from, insert_rows, set_local_work_mem
 from sales_perf.tabular import (
     FILE_LEVEL,
     ErrorList,
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 METRIC_COLUMNS = ("employee_no", "period", "metric", "value")
 METRIC_PROGRESS_EVERY = 100_000
-METRIC_BULK_BATCH = 5000  # objects per bulk_create call off PostgreSQL (Django splits further for SQLite)
 METRIC_SPOOL_IN_MEMORY = 32 * 1024 * 1024  # bytes of spooled rows kept in memory before going to a temp file
 
 # MetricValue.value is numeric(18, 4).
@@ -81,8 +80,11 @@ class _PeriodSlot:
 class _MetricCheck:
     """What the validation pass keeps for the checks that span rows and for the write."""
 
+    metric_count: int
     rows: int = 0
     valid: int = 0
+    # packed (employee, period, metric) → line of its first row, to find duplicates
+    first_line: dict[int, int] = field(default_factory=dict)
     # (employee id, period slot index, metric) → (value, or None when the row's value was bad; line)
     # for rows of a metric that another metric may not exceed
     bound_values: dict[tuple[int, int, str], tuple[Decimal | None, int]] = field(default_factory=dict)
@@ -90,6 +92,23 @@ class _MetricCheck:
     bounded_rows: list[tuple[int, int, _PeriodSlot, _MetricRule, Decimal]] = field(default_factory=list)
     # (employee id, period slot index, metric) of every row of a metric with an at_most limit
     bounded_keys: set[tuple[int, int, str]] = field(default_factory=set)
+
+    def duplicate_of(self, line: int, employee_id: int, slot: _PeriodSlot, rule: _MetricRule) -> int | None:
+        """The line that already holds this employee, period and metric; else remember this one."""
+        key = (employee_id * _PERIOD_SLOTS + slot.index) * self.metric_count + rule.index
+        earlier = self.first_line.get(key)
+        if earlier is None:
+            self.first_line[key] = line
+        return earlier
+
+    def keep(self, line: int, employee_id: int, slot: _PeriodSlot, rule: _MetricRule, number: Decimal | None) -> None:
+        """Note a row's value for the at_most checks (``_metrics_check_at_most``), bad values included."""
+        if rule.bounds:
+            self.bound_values[(employee_id, slot.index, rule.code)] = (number, line)
+        if rule.at_most is not None:
+            self.bounded_keys.add((employee_id, slot.index, rule.code))
+            if number is not None:
+                self.bounded_rows.append((line, employee_id, slot, rule, number))
 
 
 def metrics_import(
@@ -125,7 +144,10 @@ def metrics_import(
     with tempfile.SpooledTemporaryFile(
         max_size=METRIC_SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline="\n"
     ) as spool:
-        check = _metrics_validate(rows, employee_ids, rules, stored_periods, slots, spool, errors, progress)
+        checker = _MetricRowChecker(
+            employee_ids=employee_ids, rules=rules, stored_periods=stored_periods, slots=slots, errors=errors
+        )
+        check = _metrics_validate(rows, checker, errors, spool, progress)
         _metrics_check_at_most(check, rules, slots, errors)
         errors.raise_if_any()
         if not check.valid:
@@ -194,121 +216,132 @@ def _value_problem(number: Decimal, rule: _MetricRule, limits: tuple[str, str | 
     return None
 
 
-def _metrics_validate(
-    rows: Iterator[tuple[int, list[str]]],
-    employee_ids: dict[str, int],
-    rules: dict[str, _MetricRule],
-    stored_periods: dict[str, tuple[str, int, str]],
-    slots: dict[str, _PeriodSlot],
-    spool: IO[str],
-    errors: ErrorList,
-    progress: Callable[[str], None] | None,
-) -> _MetricCheck:
-    """Check every row on its own and against earlier rows; spool the valid ones as COPY text."""
-    check = _MetricCheck()
-    bound_values = check.bound_values
-    bounded_rows = check.bounded_rows
-    bounded_keys = check.bounded_keys
-    first_line: dict[int, int] = {}  # packed (employee, period, metric) → line, to find duplicates
-    metric_count = max(len(rules), 1)
-    limits = {
-        code: (_number_text(rule.minimum), rule.maximum and _number_text(rule.maximum)) for code, rule in rules.items()
-    }
-    pending: list[str] = []  # spooled in chunks: one write per row is measurably slower
-    add_error = errors.add
-    every = METRIC_PROGRESS_EVERY
-    count = 0
-    valid = 0
+class _MetricRowChecker:
+    """One check per field of a metric row, each against dicts loaded once: it returns the field's
+    value, or reports the problem (line, field, reason) and returns None."""
 
-    for line, (employee_no, period_code, metric_code, text) in rows:
-        count += 1
-        if count % every == 0:
-            if progress is not None:
-                progress(ngettext("%(count)s row read", "%(count)s rows read", count) % {"count": f"{count:,}"})
-            spool.write("".join(pending))
-            pending.clear()
+    def __init__(
+        self,
+        *,
+        employee_ids: dict[str, int],
+        rules: dict[str, _MetricRule],
+        stored_periods: dict[str, tuple[str, int, str]],
+        slots: dict[str, _PeriodSlot],
+        errors: ErrorList,
+    ) -> None:
+        self.employee_ids = employee_ids
+        self.rules = rules
+        self.stored_periods = stored_periods
+        self.slots = slots  # every period code seen, filled as rows name them
+        self.add_error = errors.add
+        self.limits = {
+            code: (_number_text(rule.minimum), rule.maximum and _number_text(rule.maximum))
+            for code, rule in rules.items()
+        }
 
-        employee_id = employee_ids.get(employee_no)
+    def employee(self, line: int, employee_no: str) -> int | None:
+        employee_id = self.employee_ids.get(employee_no)
         if employee_id is None:
-            add_error(
-                line,
-                "employee_no",
-                gettext("unknown employee (%(value)r)") % {"value": employee_no}
-                if employee_no
-                else gettext("required"),
-            )
+            problem = gettext("unknown employee (%(value)r)") % {"value": employee_no}
+            self.add_error(line, "employee_no", problem if employee_no else gettext("required"))
+        return employee_id
 
-        rule = rules.get(metric_code)
+    def metric(self, line: int, metric_code: str) -> _MetricRule | None:
+        rule = self.rules.get(metric_code)
         if rule is None:
-            add_error(
-                line,
-                "metric",
-                gettext("unknown metric (%(value)r)") % {"value": metric_code} if metric_code else gettext("required"),
-            )
+            problem = gettext("unknown metric (%(value)r)") % {"value": metric_code}
+            self.add_error(line, "metric", problem if metric_code else gettext("required"))
+        return rule
 
-        slot = slots.get(period_code)
+    def period(self, line: int, period_code: str, rule: _MetricRule | None) -> _PeriodSlot | None:
+        """The period's slot, if it is a period that takes ``rule``'s metric and is still open."""
+        slot = self.slots.get(period_code)
         if slot is None:
-            found = _period_slot(period_code, len(slots), stored_periods)
+            found = _period_slot(period_code, len(self.slots), self.stored_periods)
             if isinstance(found, str):
-                add_error(line, "period", found)
-            else:
-                slot = slots[period_code] = found
-        if slot is not None:
-            if rule is not None and slot.kind != rule.period_kind:
-                add_error(line, "period", _CADENCE_HINT[rule.period_kind] % {"metric": rule.code, "value": period_code})
-                slot = None
-            elif slot.status in _CLOSED_STATUSES:
-                add_error(line, "period", _CLOSED_STATUSES[slot.status] % {"code": period_code})
-                slot = None
+                self.add_error(line, "period", found)
+                return None
+            slot = self.slots[period_code] = found
+        if rule is not None and slot.kind != rule.period_kind:
+            hint = _CADENCE_HINT[rule.period_kind] % {"metric": rule.code, "value": period_code}
+            self.add_error(line, "period", hint)
+            return None
+        if slot.status in _CLOSED_STATUSES:
+            self.add_error(line, "period", _CLOSED_STATUSES[slot.status] % {"code": period_code})
+            return None
+        return slot
 
-        number: Decimal | None = None
+    def value(self, line: int, text: str, rule: _MetricRule | None) -> Decimal | None:
+        """The value as a number within ``rule``'s limits (any finite number when the metric is unknown)."""
         try:
             number = Decimal(text)
         except InvalidOperation:
-            add_error(
-                line, "value", gettext("not a number (%(value)r)") % {"value": text} if text else gettext("required")
-            )
-        else:
-            if not number.is_finite():
-                add_error(line, "value", gettext("not a finite number (%(value)r)") % {"value": text})
-                number = None
-            elif rule is not None:
-                problem = _value_problem(number, rule, limits[rule.code], text)
-                if problem:
-                    add_error(line, "value", problem)
-                    number = None
+            problem = gettext("not a number (%(value)r)") % {"value": text} if text else gettext("required")
+            self.add_error(line, "value", problem)
+            return None
+        if not number.is_finite():
+            self.add_error(line, "value", gettext("not a finite number (%(value)r)") % {"value": text})
+            return None
+        if rule is not None:
+            problem = _value_problem(number, rule, self.limits[rule.code], text)
+            if problem:
+                self.add_error(line, "value", problem)
+                return None
+        return number
 
+
+def _metrics_validate(
+    rows: Iterator[tuple[int, list[str]]],
+    checker: _MetricRowChecker,
+    errors: ErrorList,
+    spool: IO[str],
+    progress: Callable[[str], None] | None,
+) -> _MetricCheck:
+    """Check every row on its own and against earlier rows; spool the valid ones as COPY text."""
+    check = _MetricCheck(metric_count=max(len(checker.rules), 1))
+    pending: list[str] = []  # spooled in chunks: one write per row is measurably slower
+    count = valid = 0
+    # Bound once: a million rows call each of them.
+    check_employee, check_metric, check_period, check_value = (
+        checker.employee,
+        checker.metric,
+        checker.period,
+        checker.value,
+    )
+    for line, (employee_no, period_code, metric_code, text) in rows:
+        count += 1
+        if count % METRIC_PROGRESS_EVERY == 0:
+            _report_rows_read(progress, count)
+            spool.write("".join(pending))
+            pending.clear()
+        # Every field is checked, so one pass reports all of a row's problems.
+        employee_id = check_employee(line, employee_no)
+        rule = check_metric(line, metric_code)
+        slot = check_period(line, period_code, rule)
+        number = check_value(line, text, rule)
         if employee_id is None or rule is None or slot is None:
             continue
-        key = (employee_id * _PERIOD_SLOTS + slot.index) * metric_count + rule.index
-        earlier = first_line.get(key)
+        earlier = check.duplicate_of(line, employee_id, slot, rule)
         if earlier is not None:
-            add_error(
-                line,
-                "metric",
-                gettext("duplicate: %(employee_no)s %(period)s %(metric)s is also on line %(line)s")
-                % {"employee_no": employee_no, "period": period_code, "metric": metric_code, "line": earlier},
-            )
+            duplicate = gettext("duplicate: %(employee_no)s %(period)s %(metric)s is also on line %(line)s")
+            args = {"employee_no": employee_no, "period": period_code, "metric": metric_code, "line": earlier}
+            errors.add(line, "metric", duplicate % args)
             continue
-        first_line[key] = line
-        if rule.bounds:
-            bound_values[(employee_id, slot.index, rule.code)] = (number, line)
-        if rule.at_most is not None:
-            bounded_keys.add((employee_id, slot.index, rule.code))
-        if number is None:
-            continue
-        if rule.at_most is not None:
-            bounded_rows.append((line, employee_id, slot, rule, number))
-        if not errors.count:  # once the file is refused there is nothing to write
+        check.keep(line, employee_id, slot, rule, number)
+        if number is not None and not errors.count:  # once the file is refused there is nothing to write
             pending.append(f"{employee_id}\t{period_code}\t{metric_code}\t{number}\n")
             valid += 1
-
     spool.write("".join(pending))
-    if progress is not None and (count == 0 or count % every):
-        progress(ngettext("%(count)s row read", "%(count)s rows read", count) % {"count": f"{count:,}"})
+    if count == 0 or count % METRIC_PROGRESS_EVERY:
+        _report_rows_read(progress, count)
     check.rows = count
     check.valid = valid
     return check
+
+
+def _report_rows_read(progress: Callable[[str], None] | None, count: int) -> None:
+    if progress is not None:
+        progress(ngettext("%(count)s row read", "%(count)s rows read", count) % {"count": f"{count:,}"})
 
 
 def _metrics_check_at_most(
@@ -407,177 +440,12 @@ def _metrics_write(
         if closed:
             raise ImportFailed(closed)
         spool.seek(0)
-        if connection.vendor == "postgresql":
-            stored_period_ids = [slot.id for slot in slots.values() if slot.id is not None]
-            return _metrics_copy_upsert(spool, stored_period_ids, valid, user_id, now, reason[:100])
-        return _metrics_bulk_upsert(spool, period_ids, valid, user_id, now, reason[:100])
-
-
-# The audit trail's columns for a metric value (MetricValue.history), in the order the writers give them.
-HISTORY_COLUMNS = (
-    "id",
-    "employee_id",
-    "period_id",
-    "metric_id",
-    "value",
-    "previous_value",
-    "history_date",
-    "history_change_reason",
-    "history_type",
-    "history_user_id",
-)
-
-
-def _metrics_copy_upsert(
-    spool: IO[str], stored_period_ids: list[int], valid: int, user_id: int | None, now: datetime, reason: str
-) -> tuple[int, int]:
-    """COPY the spooled rows into a temporary table, then upsert them all in one statement that also
-    writes each value's audit row (the value it replaced included)."""
-    quote = connection.ops.quote_name
-    field = MetricValue._meta.get_field
-    target = quote(MetricValue._meta.db_table)
-    history = quote(MetricValue.history.model._meta.db_table)
-    periods = quote(Period._meta.db_table)
-    employee, period, metric, value = (quote(field(name).column) for name in ("employee", "period", "metric", "value"))
-    entered_by, entered_at = quote(field("entered_by").column), quote(field("entered_at").column)
-    staging = "metric_import_rows"
-    replaced = "metric_import_replaced"
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
-        cursor.execute(f"DROP TABLE IF EXISTS {replaced}")
-        cursor.execute(
-            f"CREATE TEMP TABLE {staging} (employee_id bigint NOT NULL, period_code varchar(7) NOT NULL,"
-            " metric_id varchar(40) NOT NULL, value numeric(18, 4) NOT NULL) ON COMMIT DROP"
+        return metric_values_upsert(
+            rows=spool,
+            valid=valid,
+            period_ids=period_ids,
+            stored_period_ids=[slot.id for slot in slots.values() if slot.id is not None],
+            user_id=user_id,
+            now=now,
+            reason=reason[:100],
         )
-        copy_from(staging, ["employee_id", "period_code", "metric_id", "value"], spool)
-        cursor.execute(f"ANALYZE {staging}")
-        # Every name in these statements comes from model meta; the only values are parameters.
-        # The values about to be replaced are kept first (their count is the "updated" figure, and
-        # the audit trail records each old value); skipped when none of the periods holds a value
-        # yet: a month's first import.
-        updated = 0
-        if stored_period_ids:
-            any_stored = f"SELECT 1 FROM {target} WHERE {period} = ANY(%s) LIMIT 1"  # noqa: S608
-            cursor.execute(any_stored, [stored_period_ids])
-            if cursor.fetchone() is not None:
-                cursor.execute(
-                    f"CREATE TEMP TABLE {replaced} ON COMMIT DROP AS"  # noqa: S608
-                    f" SELECT v.id, v.{value} AS value FROM {staging} s JOIN {periods} p ON p.code = s.period_code"
-                    f" JOIN {target} v"
-                    f" ON v.{employee} = s.employee_id AND v.{period} = p.id AND v.{metric} = s.metric_id"
-                )
-                updated = cursor.rowcount
-        # In key order, so the unique index is filled page by page rather than at random; with
-        # room to sort a million rows in memory (for this transaction only).
-        set_local_work_mem(128)
-        upsert = (
-            f"INSERT INTO {target} ({employee}, {period}, {metric}, {value}, {entered_by}, {entered_at})"  # noqa: S608
-            f" SELECT s.employee_id, p.id, s.metric_id, s.value, %s, %s"
-            f" FROM {staging} s JOIN {periods} p ON p.code = s.period_code"
-            f" ORDER BY s.employee_id, p.id, s.metric_id"
-            f" ON CONFLICT ({employee}, {period}, {metric}) DO UPDATE SET {value} = EXCLUDED.{value},"
-            f" {entered_by} = EXCLUDED.{entered_by}, {entered_at} = EXCLUDED.{entered_at}"
-            f" RETURNING id, {employee}, {period}, {metric}, {value}"
-        )
-        if updated:
-            previous, kind, joined = (
-                "r.value",
-                "CASE WHEN r.id IS NULL THEN '+' ELSE '~' END",
-                f"LEFT JOIN {replaced} r ON r.id = w.id",
-            )
-        else:
-            previous, kind, joined = "NULL", "'+'", ""
-        cursor.execute(
-            f"WITH written AS ({upsert})"  # noqa: S608
-            f" INSERT INTO {history} ({', '.join(HISTORY_COLUMNS)})"
-            f" SELECT w.id, w.{employee}, w.{period}, w.{metric}, w.{value}, {previous}, %s, %s, {kind}, %s"
-            f" FROM written w {joined}",
-            [user_id, now, now, reason, user_id],
-        )
-        written = cursor.rowcount
-        cursor.execute(f"DROP TABLE {staging}")
-        cursor.execute(f"DROP TABLE IF EXISTS {replaced}")
-        # Fresh statistics, or the close that follows plans its reads for a table a fraction of its size.
-        cursor.execute(f"ANALYZE {target}")
-    if written != valid:
-        raise RuntimeError(f"metrics_import wrote {written} rows of {valid}")
-    return valid - updated, updated
-
-
-def _metrics_bulk_upsert(
-    spool: IO[str], period_ids: dict[str, int], valid: int, user_id: int | None, now: datetime, reason: str
-) -> tuple[int, int]:
-    """Off PostgreSQL: batches of upserting bulk_create, each with its audit rows."""
-    updated = 0
-    batch: list[MetricValue] = []
-    for record in spool:
-        employee_id, period_code, metric_code, number = record.rstrip("\n").split("\t")
-        batch.append(
-            MetricValue(
-                employee_id=int(employee_id),
-                period_id=period_ids[period_code],
-                metric_id=metric_code,
-                value=Decimal(number),
-                entered_by_id=user_id,
-                entered_at=now,
-            )
-        )
-        if len(batch) >= METRIC_BULK_BATCH:
-            updated += _metrics_bulk_write(batch, user_id, now, reason)
-            batch = []
-    if batch:
-        updated += _metrics_bulk_write(batch, user_id, now, reason)
-    return valid - updated, updated
-
-
-def _metrics_bulk_write(batch: list[MetricValue], user_id: int | None, now: datetime, reason: str) -> int:
-    """Upsert one batch and write its audit rows; returns how many values it replaced."""
-    keys = {(value.employee_id, value.period_id, value.metric_id) for value in batch}
-    stored = {
-        (employee_id, period_id, metric_id): (pk, value)
-        for pk, employee_id, period_id, metric_id, value in MetricValue.objects.filter(
-            employee_id__in={key[0] for key in keys},
-            period_id__in={key[1] for key in keys},
-            metric_id__in={key[2] for key in keys},
-        ).values_list("pk", "employee_id", "period_id", "metric_id", "value")
-        if (employee_id, period_id, metric_id) in keys
-    }
-    _metrics_bulk_create(batch)
-    if any(value.pk is None for value in batch):  # a backend that returns no ids from an upsert
-        ids = {
-            (e, p, m): pk
-            for pk, e, p, m in MetricValue.objects.filter(
-                employee_id__in={key[0] for key in keys}, period_id__in={key[1] for key in keys}
-            ).values_list("pk", "employee_id", "period_id", "metric_id")
-        }
-        for value in batch:
-            value.pk = ids[(value.employee_id, value.period_id, value.metric_id)]
-    rows = []
-    for value in batch:
-        old = stored.get((value.employee_id, value.period_id, value.metric_id))
-        rows.append(
-            (
-                value.pk,
-                value.employee_id,
-                value.period_id,
-                value.metric_id,
-                value.value,
-                None if old is None else old[1],
-                now,
-                reason,
-                "+" if old is None else "~",
-                user_id,
-            )
-        )
-    insert_rows(MetricValue.history.model, HISTORY_COLUMNS, rows)
-    return len(stored)
-
-
-def _metrics_bulk_create(batch: list[MetricValue]) -> None:
-    MetricValue.objects.bulk_create(
-        batch,
-        update_conflicts=True,
-        unique_fields=["employee", "period", "metric"],
-        update_fields=["value", "entered_by", "entered_at"],
-        batch_size=METRIC_BULK_BATCH,
-    )
