@@ -2,7 +2,7 @@
 
 ``import_job_create`` keeps the uploaded file in the default storage and records a queued job; the
 caller enqueues ``uploads.tasks.import_job_run`` once that is committed. ``import_job_run`` runs the
-same services as the management commands (``roles.services.employees_import``,
+same services as the management commands (``roles.employee_import.employees_import``,
 ``appraisals.metric_import.metrics_import``) with the same all-or-nothing rules, records the progress as
 it goes and what the import said at the end, then removes the stored file."""
 
@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from appraisals.metric_import import metrics_import
-from roles.services import employees_import
+from roles.employee_import import employees_import
 from sales_perf.tabular import ImportFailed
 from uploads.models import ImportJob
 

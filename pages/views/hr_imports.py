@@ -18,7 +18,7 @@ from appraisals.models import Metric
 from pages.forms.hr_imports import ImportForm
 from pages.views.decorators import hr_view
 from pages.views.jobs import progress_config, wants_json
-from roles.services import EMPLOYEE_COLUMNS
+from roles.employee_import import EMPLOYEE_COLUMNS
 from uploads.models import ImportJob
 from uploads.tasks import import_job_enqueue
 

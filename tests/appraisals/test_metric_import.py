@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from appraisals import metric_import
 from appraisals.metric_import import METRIC_COLUMNS, metrics_import
 from appraisals.models import MetricValue, Period
+from roles.employee_import import employees_import
 from roles.models import Employee, Role
-from roles.services import employees_import
 from sales_perf.tabular import ImportFailed, ImportResult, RowError
 from tests.builders import csv_bytes, employee, metrics, period, user
 from tests.factories import MetricValueFactory

@@ -19,8 +19,8 @@ from appraisals.models import MetricValue, PolicyVersion
 from appraisals.policy import KpiFigures, PolicyFigures, policy_version_copy, policy_version_update
 from rewards.models import RewardSuggestion
 from rewards.services import reward_accept_recomputed, rewards_decide
+from roles.employee_import import EMPLOYEE_COLUMNS, employees_import
 from roles.models import Employee
-from roles.services import EMPLOYEE_COLUMNS, employees_import
 from tests.builders import client_for, default_policy_version, employee, hr_user, reward, tiny_org_closed
 from uploads.models import ImportJob
 

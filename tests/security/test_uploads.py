@@ -15,8 +15,8 @@ from django.test import TestCase
 
 from appraisals.metric_import import metrics_import
 from appraisals.models import MetricValue
+from roles.employee_import import EMPLOYEE_COLUMNS, employees_import
 from roles.models import Employee
-from roles.services import EMPLOYEE_COLUMNS, employees_import
 from sales_perf.tabular import MAX_REPORTED_ERRORS, ImportFailed, read_table
 from tests.builders import employee
 from uploads.models import ImportJob

@@ -21,8 +21,8 @@ from django.db import connection, transaction
 
 from appraisals.metric_import import metrics_import
 from appraisals.models import Metric, MetricValue, Period
+from roles.employee_import import EMPLOYEE_COLUMNS, employees_import
 from roles.models import Employee, Role
-from roles.services import EMPLOYEE_COLUMNS, employees_import
 from sales_perf.tabular import ImportFailed, failure_lines
 
 BENCH_PREFIX = "BENCH"

@@ -1,4 +1,4 @@
-"""Writes for the org: the employees.csv import (POLICY.md §2, §7)."""
+"""``employees_import``: the employees.csv / .xlsx import (POLICY.md §2, §7), all or nothing."""
 
 from __future__ import annotations
 
