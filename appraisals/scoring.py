@@ -25,13 +25,9 @@ from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOper
 from enum import StrEnum
 from functools import lru_cache
 
-from appraisals.periods import PeriodRef
+from appraisals.periods import MONTH, PERIOD_KINDS, PeriodRef
 from roles.tree import team_index, tree_levels
 
-MONTH = "month"
-QUARTER = "quarter"
-YEAR = "year"
-PERIOD_KINDS = frozenset({MONTH, QUARTER, YEAR})
 MONTHLY = "monthly"
 QUARTERLY = "quarterly"
 
