@@ -1,7 +1,7 @@
 """The scoring and reward rules of POLICY.md §5 and §6 as a pure engine.
 
 Plain dataclasses in, plain results out: no Django, no clock, no I/O. The policy figures
-arrive as data (a ``Policy`` built from the DB policy version), the period arrives as a
+arrive as data (a ``PolicyRules`` built from the DB policy version), the period arrives as a
 ``PeriodSpec`` and each employee's metrics arrive pre-aggregated by a selector.
 
 Money and scores are ``Decimal`` end to end. Every score and composite is computed with
@@ -104,8 +104,10 @@ class BandDef:
 
 
 @dataclass(frozen=True, slots=True)
-class CommissionTier:
-    """``rate`` applies to the slice of actual between the previous tier's multiple × target
+class TierSpec:
+    """A commission tier as the engine applies it (stored as ``appraisals.models.CommissionTier``).
+
+    ``rate`` applies to the slice of actual between the previous tier's multiple × target
     (0 for the first tier) and ``up_to_multiple`` × target; ``None`` means no upper end."""
 
     up_to_multiple: Decimal | None
@@ -113,7 +115,9 @@ class CommissionTier:
 
 
 @dataclass(frozen=True, slots=True)
-class RewardRule:
+class RewardRuleSpec:
+    """A reward rule as the engine applies it (stored as ``appraisals.models.RewardRule``)."""
+
     code: str
     kind: RewardKind
     roles: frozenset[str]
@@ -124,7 +128,7 @@ class RewardRule:
     default_base: Decimal | None = None
     window_months: int = 3
     threshold: Decimal | None = None
-    tiers: tuple[CommissionTier, ...] = ()
+    tiers: tuple[TierSpec, ...] = ()
     flat_rate: Decimal | None = None
     actual_metric: str = "sales_actual"
     target_metric: str = "sales_target"
@@ -159,10 +163,13 @@ class RewardRule:
 
 
 @dataclass(frozen=True, slots=True)
-class Policy:
+class PolicyRules:
+    """One policy version as the engine reads it: its KPIs, bands and reward rules (stored as
+    ``appraisals.models.PolicyVersion``; ``appraisals.selectors.engine_policy`` builds this)."""
+
     kpis: tuple[KpiDef, ...]
     bands: tuple[BandDef, ...]
-    rewards: tuple[RewardRule, ...]
+    reward_rules: tuple[RewardRuleSpec, ...]
     score_min: Decimal = Decimal("0")
     score_max: Decimal = Decimal("150")
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
@@ -170,12 +177,12 @@ class Policy:
     def __post_init__(self) -> None:
         object.__setattr__(self, "kpis", tuple(self.kpis))
         object.__setattr__(self, "bands", tuple(sorted(self.bands, key=lambda band: band.min_composite, reverse=True)))
-        object.__setattr__(self, "rewards", tuple(sorted(self.rewards, key=lambda rule: rule.order)))
+        object.__setattr__(self, "reward_rules", tuple(sorted(self.reward_rules, key=lambda rule: rule.order)))
         if not self.bands:
             raise ValueError("a policy needs at least one band")
         if self.score_min > self.score_max:
             raise ValueError("score_min must not exceed score_max")
-        for label, codes in (("KPI", [k.code for k in self.kpis]), ("reward", [r.code for r in self.rewards])):
+        for label, codes in (("KPI", [k.code for k in self.kpis]), ("reward", [r.code for r in self.reward_rules])):
             if len(set(codes)) != len(codes):
                 raise ValueError(f"duplicate {label} codes in the policy")
 
@@ -189,10 +196,12 @@ class Policy:
             )
         return self._cache[key]
 
-    def rewards_for(self, role: str, period_kind: str) -> tuple[RewardRule, ...]:
-        key = ("rewards", role, period_kind)
+    def reward_rules_for(self, role: str, period_kind: str) -> tuple[RewardRuleSpec, ...]:
+        """The reward rules that apply to this role at the close of this period kind, in table order
+        (``rewards_for`` computes the rewards they give)."""
+        key = ("reward_rules", role, period_kind)
         if key not in self._cache:
-            self._cache[key] = tuple(rule for rule in self.rewards if rule.applies_to(role, period_kind))
+            self._cache[key] = tuple(rule for rule in self.reward_rules if rule.applies_to(role, period_kind))
         return self._cache[key]
 
     def band_for(self, composite: Decimal) -> str:
@@ -203,7 +212,7 @@ class Policy:
         return self.bands[-1].letter
 
     def development_threshold(self, role: str, period_kind: str) -> Decimal | None:
-        for rule in self.rewards_for(role, period_kind):
+        for rule in self.reward_rules_for(role, period_kind):
             if rule.kind == RewardKind.DEVELOPMENT_FLAG:
                 return rule.threshold
         return None
@@ -231,7 +240,7 @@ class Policy:
             ("commission_metrics", period_kind),
             lambda: frozenset(
                 metric
-                for rule in self.rewards
+                for rule in self.reward_rules
                 if rule.kind == RewardKind.COMMISSION and period_kind in rule.period_kinds
                 for metric in (rule.actual_metric, rule.target_metric)
             ),
@@ -253,7 +262,7 @@ class Policy:
 
     def development_flag_codes(self) -> frozenset[str]:
         """Codes of the development flag: a flag on the scorecard, not a reward to decide."""
-        return frozenset(rule.code for rule in self.rewards if rule.kind == RewardKind.DEVELOPMENT_FLAG)
+        return frozenset(rule.code for rule in self.reward_rules if rule.kind == RewardKind.DEVELOPMENT_FLAG)
 
     def period_spec(self, code: str) -> PeriodSpec:
         """The spec of a period as this policy needs it (a month lists the earlier months flex time reads)."""
@@ -261,7 +270,7 @@ class Policy:
 
     def flex_history_months(self) -> int:
         """How many earlier months' bands a month close needs (longest window − 1)."""
-        windows = [rule.window_months for rule in self.rewards if rule.kind == RewardKind.CONSECUTIVE_BANDS]
+        windows = [rule.window_months for rule in self.reward_rules if rule.kind == RewardKind.CONSECUTIVE_BANDS]
         return max(windows, default=1) - 1
 
     def _memo(self, key: str, compute):
@@ -431,7 +440,7 @@ class PeriodResult:
 
 def unit_totals(
     *,
-    policy: Policy,
+    policy: PolicyRules,
     period: PeriodSpec,
     employees: Sequence[EmployeeInput],
     levels: Sequence[Sequence[int]] | None = None,
@@ -494,7 +503,7 @@ def _monthly(
 
 
 def team_target_hits(
-    *, policy: Policy, period: PeriodSpec, role: str, team_units: Iterable[UnitAggregate]
+    *, policy: PolicyRules, period: PeriodSpec, role: str, team_units: Iterable[UnitAggregate]
 ) -> dict[str, TargetHits]:
     """M2's tally for one employee: per TEAM_TARGET_HIT_SHARE KPI of ``role``, the (d, month)
     pairs with d in the team having a team of its own and Σ unit(d) target > 0, and the hits
@@ -551,7 +560,7 @@ def _text(amount: Decimal) -> str:
 
 def score_employee(
     *,
-    policy: Policy,
+    policy: PolicyRules,
     period: PeriodSpec,
     employee: EmployeeInput,
     unit: UnitAggregate,
@@ -567,7 +576,7 @@ def score_employee(
 
 
 def _score_employee(
-    policy: Policy,
+    policy: PolicyRules,
     period: PeriodSpec,
     employee: EmployeeInput,
     unit: UnitAggregate,
@@ -603,7 +612,7 @@ def _score_employee(
 
 
 def _score_kpi(
-    policy: Policy,
+    policy: PolicyRules,
     period: PeriodSpec,
     kpi: KpiDef,
     employee: EmployeeInput,
@@ -686,20 +695,21 @@ def _score_kpi(
 
 
 def rewards_for(
-    *, policy: Policy, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult | None
+    *, policy: PolicyRules, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult | None
 ) -> list[RewardResult]:
     """The reward suggestions (and development flag) of one employee for one period, in the
-    order of the policy's reward table. Commission depends on sales alone (POLICY.md §6), so it
-    is made even without a scorecard; every other reward needs one."""
+    order of the policy's reward table (the rules: ``PolicyRules.reward_rules_for``). Commission
+    depends on sales alone (POLICY.md §6), so it is made even without a scorecard; every other
+    reward needs one."""
     with localcontext(_ENGINE_CONTEXT):
         return _rewards_for(policy, period, employee, scorecard)
 
 
 def _rewards_for(
-    policy: Policy, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult | None
+    policy: PolicyRules, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult | None
 ) -> list[RewardResult]:
     results = []
-    for rule in policy.rewards_for(employee.role, period.kind):
+    for rule in policy.reward_rules_for(employee.role, period.kind):
         if scorecard is None and rule.kind != RewardKind.COMMISSION:
             continue
         result = _REWARD_RULES[rule.kind](rule, period, employee, scorecard)
@@ -716,7 +726,7 @@ class CommissionSlice:
     rate: Decimal
 
 
-def tier_bounds(rule: RewardRule, target: Decimal) -> list[tuple[Decimal, Decimal | None, Decimal]]:
+def tier_bounds(rule: RewardRuleSpec, target: Decimal) -> list[tuple[Decimal, Decimal | None, Decimal]]:
     """The commission tiers as money for ``target``: (floor, ceiling or None for no upper end, rate),
     in order, up to the first tier without an upper end."""
     bounds: list[tuple[Decimal, Decimal | None, Decimal]] = []
@@ -731,7 +741,7 @@ def tier_bounds(rule: RewardRule, target: Decimal) -> list[tuple[Decimal, Decima
 
 
 def commission_amount(
-    rule: RewardRule, actual: Decimal, target: Decimal | None
+    rule: RewardRuleSpec, actual: Decimal, target: Decimal | None
 ) -> tuple[Decimal, list[CommissionSlice]]:
     """Commission on one month's sales, rounded to the cent, and the slices it came from."""
     if target is None or target <= 0:
@@ -748,7 +758,7 @@ def commission_amount(
 
 
 def _commission(
-    rule: RewardRule, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult | None
+    rule: RewardRuleSpec, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult | None
 ) -> RewardResult | None:
     actuals = _monthly(employee.by_month, employee.totals, rule.actual_metric, period)
     targets = _monthly(employee.by_month, employee.totals, rule.target_metric, period)
@@ -793,7 +803,7 @@ def _commission(
 
 
 def _consecutive_bands(
-    rule: RewardRule, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult
+    rule: RewardRuleSpec, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult
 ) -> RewardResult | None:
     earlier = period.previous_months[: rule.window_months - 1]
     if len(earlier) < rule.window_months - 1:
@@ -810,7 +820,7 @@ def _consecutive_bands(
 
 
 def _band_bonus(
-    rule: RewardRule, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult
+    rule: RewardRuleSpec, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult
 ) -> RewardResult | None:
     base = getattr(employee, rule.base_field) if rule.base_field else None
     source = "employee"
@@ -827,7 +837,7 @@ def _band_bonus(
 
 
 def _band_flag(
-    rule: RewardRule, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult
+    rule: RewardRuleSpec, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult
 ) -> RewardResult | None:
     if scorecard.band not in rule.bands:
         return None
@@ -835,7 +845,7 @@ def _band_flag(
 
 
 def _development_flag(
-    rule: RewardRule, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult
+    rule: RewardRuleSpec, period: PeriodSpec, employee: EmployeeInput, scorecard: ScorecardResult
 ) -> RewardResult | None:
     low = [result for result in scorecard.kpis if result.score is not None and result.score < rule.threshold]
     if not low:
@@ -862,7 +872,7 @@ _REWARD_RULES = {
 
 def score_employees(
     *,
-    policy: Policy,
+    policy: PolicyRules,
     period: PeriodSpec,
     employees: Iterable[EmployeeInput],
     units: Mapping[int, UnitAggregate],
@@ -894,7 +904,7 @@ def score_employees(
 
 def score_period(
     *,
-    policy: Policy,
+    policy: PolicyRules,
     period: PeriodSpec,
     employees: Sequence[EmployeeInput],
     units: Mapping[int, UnitAggregate] | None = None,

@@ -32,7 +32,7 @@ def policy_version_for(period: Period | PeriodRef) -> PolicyVersion:
     return version
 
 
-def engine_policy(version: PolicyVersion) -> scoring.Policy:
+def engine_policy(version: PolicyVersion) -> scoring.PolicyRules:
     """Turn a stored policy version into the engine's plain dataclasses (4 queries)."""
     kpis = tuple(
         scoring.KpiDef(
@@ -51,7 +51,7 @@ def engine_policy(version: PolicyVersion) -> scoring.Policy:
     rules = []
     for rule in RewardRule.objects.filter(policy_version=version).prefetch_related("multipliers", "tiers"):
         rules.append(
-            scoring.RewardRule(
+            scoring.RewardRuleSpec(
                 code=rule.code,
                 kind=rule.kind,
                 roles=frozenset(rule.role_codes),
@@ -62,7 +62,7 @@ def engine_policy(version: PolicyVersion) -> scoring.Policy:
                 default_base=rule.default_base,
                 window_months=rule.window_months,
                 threshold=rule.threshold,
-                tiers=tuple(scoring.CommissionTier(t.up_to_multiple, t.rate) for t in rule.tiers.all()),
+                tiers=tuple(scoring.TierSpec(t.up_to_multiple, t.rate) for t in rule.tiers.all()),
                 flat_rate=rule.flat_rate,
                 actual_metric=rule.actual_metric,
                 target_metric=rule.target_metric,
@@ -70,8 +70,8 @@ def engine_policy(version: PolicyVersion) -> scoring.Policy:
                 order=rule.order,
             )
         )
-    return scoring.Policy(
-        kpis=kpis, bands=bands, rewards=tuple(rules), score_min=version.score_min, score_max=version.score_max
+    return scoring.PolicyRules(
+        kpis=kpis, bands=bands, reward_rules=tuple(rules), score_min=version.score_min, score_max=version.score_max
     )
 
 
@@ -165,7 +165,7 @@ WITH RECURSIVE unit(root_id, member_id) AS (
 
 
 def chunk_inputs(
-    *, policy: scoring.Policy, period: scoring.PeriodSpec, period_id: int, employee_ids: Sequence[int]
+    *, policy: scoring.PolicyRules, period: scoring.PeriodSpec, period_id: int, employee_ids: Sequence[int]
 ) -> ChunkInputs:
     """Everything the engine needs to score ``employee_ids`` (one tree level or part of one).
 
@@ -346,7 +346,7 @@ def _unit_by_month(
 
 
 def period_result_in_memory(
-    *, policy: scoring.Policy, period: Period, employee_ids: Sequence[int] | None = None
+    *, policy: scoring.PolicyRules, period: Period, employee_ids: Sequence[int] | None = None
 ) -> scoring.PeriodResult:
     """Score ``period`` for the whole org (or ``employee_ids``) in memory with the close's own inputs,
     read in chunks the size of a close's, and the one scoring loop; nothing is written. The policy

@@ -136,7 +136,7 @@ def pay_preview(*, employee: Employee, month_code: str) -> PayPreview | None:
     policy = engine_policy(version)
     role = employee.role.code
     rule = next(
-        (r for r in policy.rewards_for(role, MONTH) if r.kind == scoring.RewardKind.COMMISSION),
+        (r for r in policy.reward_rules_for(role, MONTH) if r.kind == scoring.RewardKind.COMMISSION),
         None,
     )
     if rule is None:
@@ -187,7 +187,7 @@ def _total(person: scoring.EmployeeInput, metric: str) -> Decimal:
     return agg.total if agg is not None else Decimal(0)
 
 
-def _ladder(rule: scoring.RewardRule, actual: Decimal, target: Decimal | None) -> list[TierStep]:
+def _ladder(rule: scoring.RewardRuleSpec, actual: Decimal, target: Decimal | None) -> list[TierStep]:
     """The commission rule's tiers in money for this target, with the rung the next sale falls in."""
     if not target or target <= 0:
         return []
@@ -210,7 +210,7 @@ def _ladder(rule: scoring.RewardRule, actual: Decimal, target: Decimal | None) -
     return steps
 
 
-def _completion_kpi(policy: scoring.Policy, role: str, rule: scoring.RewardRule) -> scoring.KpiDef | None:
+def _completion_kpi(policy: scoring.PolicyRules, role: str, rule: scoring.RewardRuleSpec) -> scoring.KpiDef | None:
     """The month's completion KPI (R1): own actual ÷ own target, the figures commission reads."""
     return next(
         (
@@ -233,7 +233,12 @@ def _with_actual(person: scoring.EmployeeInput, metric: str, actual: Decimal) ->
 
 
 def composite_with_sales(
-    *, policy: scoring.Policy, period: scoring.PeriodSpec, person: scoring.EmployeeInput, metric: str, actual: Decimal
+    *,
+    policy: scoring.PolicyRules,
+    period: scoring.PeriodSpec,
+    person: scoring.EmployeeInput,
+    metric: str,
+    actual: Decimal,
 ) -> Decimal | None:
     """The engine's composite for ``person`` with the month's ``metric`` (sales) at ``actual`` and
     every other figure unchanged; ``None`` when no KPI could be scored."""
@@ -244,11 +249,11 @@ def composite_with_sales(
 
 
 def _next_band(
-    policy: scoring.Policy,
+    policy: scoring.PolicyRules,
     spec: scoring.PeriodSpec,
     person: scoring.EmployeeInput,
     card: scoring.ScorecardResult,
-    rule: scoring.RewardRule,
+    rule: scoring.RewardRuleSpec,
     labels: dict[str, str],
 ) -> NextBand | None:
     """The band above the projected one and the lowest completion (0.01 % steps) that reaches it
@@ -295,11 +300,11 @@ def _next_band(
 
 
 def _flex_streak(
-    policy: scoring.Policy, spec: scoring.PeriodSpec, person: scoring.EmployeeInput, card
+    policy: scoring.PolicyRules, spec: scoring.PeriodSpec, person: scoring.EmployeeInput, card
 ) -> FlexStreak | None:
     """The flex-time rule's months (this one and the ones before it) and which are in its bands so far."""
     rule = next(
-        (r for r in policy.rewards_for(person.role, MONTH) if r.kind == scoring.RewardKind.CONSECUTIVE_BANDS),
+        (r for r in policy.reward_rules_for(person.role, MONTH) if r.kind == scoring.RewardKind.CONSECUTIVE_BANDS),
         None,
     )
     if rule is None:
@@ -314,7 +319,7 @@ def _flex_streak(
     return FlexStreak(months=months, bands="/".join(sorted(rule.bands)))
 
 
-def _what_if_data(rule: scoring.RewardRule, actual: Decimal, target: Decimal | None, commission: Decimal) -> dict:
+def _what_if_data(rule: scoring.RewardRuleSpec, actual: Decimal, target: Decimal | None, commission: Decimal) -> dict:
     """The commission rule as decimal strings: static/js/what_if.js computes exactly with them."""
     return {
         "actual": format(actual, "f"),

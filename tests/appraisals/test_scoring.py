@@ -20,7 +20,7 @@ from appraisals.scoring import (
     Missing,
     MissingReason,
     PeriodSpec,
-    Policy,
+    PolicyRules,
     ScorecardResult,
     TargetHits,
     UnitAggregate,
@@ -70,8 +70,8 @@ def employee(
     )
 
 
-def one_kpi_policy(*kpis: KpiDef, score_max: str = "150") -> Policy:
-    return Policy(kpis=kpis, bands=DEFAULT_BANDS, rewards=(), score_max=D(score_max))
+def one_kpi_policy(*kpis: KpiDef, score_max: str = "150") -> PolicyRules:
+    return PolicyRules(kpis=kpis, bands=DEFAULT_BANDS, reward_rules=(), score_max=D(score_max))
 
 
 def kpi(code: str, formula: Formula, numerator: str | None, denominator: str | None, target: str, **kw) -> KpiDef:
@@ -87,7 +87,7 @@ def kpi(code: str, formula: Formula, numerator: str | None, denominator: str | N
     )
 
 
-def score_alone(policy: Policy, period: PeriodSpec, person: EmployeeInput, **team) -> ScorecardResult | None:
+def score_alone(policy: PolicyRules, period: PeriodSpec, person: EmployeeInput, **team) -> ScorecardResult | None:
     """Score one employee with no reports (its unit is itself)."""
     unit = unit_totals(policy=policy, period=period, employees=[person])[person.key]
     return score_employee(policy=policy, period=period, employee=person, unit=unit, **team)
@@ -575,7 +575,7 @@ def test_a_band_starts_at_its_minimum(composite, band):
 
 
 def test_a_composite_below_every_band_minimum_gets_the_lowest_band():
-    policy = Policy(kpis=(), bands=(BandDef("A", D("110")), BandDef("B", D("50"))), rewards=())
+    policy = PolicyRules(kpis=(), bands=(BandDef("A", D("110")), BandDef("B", D("50"))), reward_rules=())
 
     assert (policy.band_for(D("49.99")), policy.band_for(D("50.00"))) == ("B", "B")
 

@@ -34,7 +34,7 @@ def engine_commission(actual: Decimal) -> Decimal:
     """The engine's commission on ``actual`` sales against this month's target (commission_amount)."""
     month = Period.objects.get(code=this_month())
     policy = engine_policy(policy_version_for(month))
-    rule = next(r for r in policy.rewards if r.kind == scoring.RewardKind.COMMISSION)
+    rule = next(r for r in policy.reward_rules if r.kind == scoring.RewardKind.COMMISSION)
     amount, _slices = scoring.commission_amount(rule, actual, TARGET)
     return amount
 

@@ -31,9 +31,9 @@ def engine_commission(employee, code: str) -> Decimal:
     return next((r.amount for r in result.rewards if r.code == "commission"), Decimal("0.00"))
 
 
-def commission_rule(code: str) -> scoring.RewardRule:
+def commission_rule(code: str) -> scoring.RewardRuleSpec:
     policy = engine_policy(policy_version_for(Period.objects.get(code=code)))
-    return next(r for r in policy.rewards if r.kind == scoring.RewardKind.COMMISSION)
+    return next(r for r in policy.reward_rules if r.kind == scoring.RewardKind.COMMISSION)
 
 
 # --------------------------------------------------------------------------- commission and tiers
