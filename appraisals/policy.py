@@ -26,7 +26,7 @@ from django.db.models import PROTECT, Exists, Model, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from appraisals import scoring
+from appraisals.engine.policy import BandDef, PolicyRules, TierSpec
 from appraisals.models import (
     BandDefinition,
     BandMultiplier,
@@ -441,7 +441,7 @@ def figures_changes(snapshot: _Snapshot, figures: PolicyFigures) -> str:
 # --------------------------------------------------------------------------- engine policy
 
 
-def engine_policy_with(policy: scoring.PolicyRules, figures: PolicyFigures) -> scoring.PolicyRules:
+def engine_policy_with(policy: PolicyRules, figures: PolicyFigures) -> PolicyRules:
     """The engine's policy with the edited figures applied, in memory."""
     kpis = tuple(
         replace(kpi, weight=figures.kpis[kpi.code].weight, target=figures.kpis[kpi.code].target)
@@ -449,9 +449,7 @@ def engine_policy_with(policy: scoring.PolicyRules, figures: PolicyFigures) -> s
         else kpi
         for kpi in policy.kpis
     )
-    bands = tuple(
-        scoring.BandDef(band.letter, figures.bands.get(band.letter, band.min_composite)) for band in policy.bands
-    )
+    bands = tuple(BandDef(band.letter, figures.bands.get(band.letter, band.min_composite)) for band in policy.bands)
     rules = []
     for rule in policy.reward_rules:
         edited = figures.rules.get(rule.code)
@@ -469,10 +467,10 @@ def engine_policy_with(policy: scoring.PolicyRules, figures: PolicyFigures) -> s
                 flat_rate=_keep(edited.flat_rate, rule.flat_rate),
                 tiers=rule.tiers
                 if edited.tiers is None
-                else tuple(scoring.TierSpec(up_to, rate) for up_to, rate in edited.tiers),
+                else tuple(TierSpec(up_to, rate) for up_to, rate in edited.tiers),
             )
         )
-    return scoring.PolicyRules(
+    return PolicyRules(
         kpis=kpis, bands=bands, reward_rules=tuple(rules), score_min=policy.score_min, score_max=policy.score_max
     )
 
@@ -523,7 +521,7 @@ def policy_preview(*, version: PolicyVersion, period: Period, figures: PolicyFig
     return _preview(policy, period)
 
 
-def _preview(policy: scoring.PolicyRules, period: Period) -> PreviewResult:
+def _preview(policy: PolicyRules, period: Period) -> PreviewResult:
     roles = {role.pk: role for role in Role.objects.all()}
     people = {
         pk: (no, name, roles.get(role_id))

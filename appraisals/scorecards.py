@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from appraisals import scoring
+from appraisals.engine.results import ScorecardResult
 from appraisals.models import KpiScore, Scorecard
 from sales_perf.bulk import copy_json, copy_number, copy_text, execute, insert_rows, next_ids
 
@@ -51,7 +51,7 @@ def scorecards_write(
     *,
     period_id: int,
     version_id: int,
-    results: Sequence[scoring.ScorecardResult],
+    results: Sequence[ScorecardResult],
     reports_to_nos: Mapping[int, str],
     now: datetime,
 ) -> int:

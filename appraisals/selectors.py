@@ -12,7 +12,11 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 
-from appraisals import scoring
+from appraisals.engine.inputs import EmployeeInput, MetricAgg, PeriodSpec, TargetHits, UnitAggregate
+from appraisals.engine.kpis import team_target_hits
+from appraisals.engine.org import score_period
+from appraisals.engine.policy import BandDef, KpiDef, PolicyRules, RewardRuleSpec, TierSpec
+from appraisals.engine.results import PeriodResult
 from appraisals.models import Period, PolicyVersion, RewardRule
 from appraisals.periods import MONTH, PeriodRef
 from roles.models import Employee
@@ -32,10 +36,10 @@ def policy_version_for(period: Period | PeriodRef) -> PolicyVersion:
     return version
 
 
-def engine_policy(version: PolicyVersion) -> scoring.PolicyRules:
+def engine_policy(version: PolicyVersion) -> PolicyRules:
     """Turn a stored policy version into the engine's plain dataclasses (4 queries)."""
     kpis = tuple(
-        scoring.KpiDef(
+        KpiDef(
             code=kpi.code,
             role=kpi.role.code,
             formula=kpi.formula,
@@ -47,11 +51,11 @@ def engine_policy(version: PolicyVersion) -> scoring.PolicyRules:
         )
         for kpi in version.kpis.select_related("role").order_by("role__order", "order", "id")
     )
-    bands = tuple(scoring.BandDef(letter=b.letter, min_composite=b.min_composite) for b in version.bands.all())
+    bands = tuple(BandDef(letter=b.letter, min_composite=b.min_composite) for b in version.bands.all())
     rules = []
     for rule in RewardRule.objects.filter(policy_version=version).prefetch_related("multipliers", "tiers"):
         rules.append(
-            scoring.RewardRuleSpec(
+            RewardRuleSpec(
                 code=rule.code,
                 kind=rule.kind,
                 roles=frozenset(rule.role_codes),
@@ -62,7 +66,7 @@ def engine_policy(version: PolicyVersion) -> scoring.PolicyRules:
                 default_base=rule.default_base,
                 window_months=rule.window_months,
                 threshold=rule.threshold,
-                tiers=tuple(scoring.TierSpec(t.up_to_multiple, t.rate) for t in rule.tiers.all()),
+                tiers=tuple(TierSpec(t.up_to_multiple, t.rate) for t in rule.tiers.all()),
                 flat_rate=rule.flat_rate,
                 actual_metric=rule.actual_metric,
                 target_metric=rule.target_metric,
@@ -70,7 +74,7 @@ def engine_policy(version: PolicyVersion) -> scoring.PolicyRules:
                 order=rule.order,
             )
         )
-    return scoring.PolicyRules(
+    return PolicyRules(
         kpis=kpis, bands=bands, reward_rules=tuple(rules), score_min=version.score_min, score_max=version.score_max
     )
 
@@ -100,10 +104,10 @@ def org_nodes(*, period_start: date | None = None) -> list[OrgNode]:
 
 @dataclass
 class ChunkInputs:
-    employees: list[scoring.EmployeeInput]
-    units: dict[int, scoring.UnitAggregate]
+    employees: list[EmployeeInput]
+    units: dict[int, UnitAggregate]
     team_composites: dict[int, list[Decimal]]
-    team_hits: dict[int, dict[str, scoring.TargetHits]]
+    team_hits: dict[int, dict[str, TargetHits]]
     reports_to_nos: dict[int, str]
 
 
@@ -165,7 +169,7 @@ WITH RECURSIVE unit(root_id, member_id) AS (
 
 
 def chunk_inputs(
-    *, policy: scoring.PolicyRules, period: scoring.PeriodSpec, period_id: int, employee_ids: Sequence[int]
+    *, policy: PolicyRules, period: PeriodSpec, period_id: int, employee_ids: Sequence[int]
 ) -> ChunkInputs:
     """Everything the engine needs to score ``employee_ids`` (one tree level or part of one).
 
@@ -191,7 +195,7 @@ def chunk_inputs(
     id_sql, id_params = id_list_sql("employee_id", ids)
 
     # Own totals per metric over the period's months (monthly metrics) and quarters (quarterly ones).
-    totals: dict[int, dict[str, scoring.MetricAgg]] = defaultdict(dict)
+    totals: dict[int, dict[str, MetricAgg]] = defaultdict(dict)
     if sub_ids:
         period_sql, period_params = id_list_sql("mv.period_id", sub_ids)
         own_sql, own_params = id_list_sql("mv.employee_id", ids)
@@ -201,7 +205,7 @@ def chunk_inputs(
             period_params + own_params,
             2,
         ):
-            totals[employee_id][metric] = scoring.MetricAgg(_decimal(total), count)
+            totals[employee_id][metric] = MetricAgg(_decimal(total), count)
 
     # Month-by-month own values for rewards that look at single months inside a longer period.
     own_by_month: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
@@ -245,7 +249,7 @@ def chunk_inputs(
         team_composites[parent_id].append(_decimal(composite))
 
     employees = [
-        scoring.EmployeeInput(
+        EmployeeInput(
             key=pk,
             role=role,
             reports_to=parent,
@@ -260,23 +264,23 @@ def chunk_inputs(
     ]
 
     # Unit sums (S1, M1, M3…) over unit(e) for chunk members with a team, by a recursive walk down the tree.
-    units: dict[int, scoring.UnitAggregate] = {}
+    units: dict[int, UnitAggregate] = {}
     unit_metrics = sorted(policy.unit_metrics())
     month_metrics = sorted(policy.unit_metrics_by_month())
     managers = [pk for pk in ids if children.get(pk)]
-    unit_totals: dict[int, dict[str, scoring.MetricAgg]] = defaultdict(dict)
+    unit_totals: dict[int, dict[str, MetricAgg]] = defaultdict(dict)
     if managers and unit_metrics and sub_ids:
         unit_totals = _unit_totals(managers, unit_metrics, sub_ids)
     by_employee = {e.key: e for e in employees}
     for pk in ids:
         employee = by_employee[pk]
         if children.get(pk):
-            units[pk] = scoring.UnitAggregate(totals=unit_totals.get(pk, {}), by_month={}, has_team=True)
+            units[pk] = UnitAggregate(totals=unit_totals.get(pk, {}), by_month={}, has_team=True)
         else:
-            units[pk] = scoring.UnitAggregate(totals=employee.totals, by_month=employee.by_month, has_team=False)
+            units[pk] = UnitAggregate(totals=employee.totals, by_month=employee.by_month, has_team=False)
 
     # M2: month-by-month unit sums of each team member d that has a team of its own.
-    team_hits: dict[int, dict[str, scoring.TargetHits]] = {}
+    team_hits: dict[int, dict[str, TargetHits]] = {}
     m2_roles = policy.roles_comparing_team_targets()
     needs_hits = [pk for pk in managers if by_employee[pk].role in m2_roles]
     if needs_hits and month_metrics:
@@ -288,11 +292,11 @@ def chunk_inputs(
             sub_roots_params,
         )
         monthly = _unit_by_month([d for d, _ in subteam_rows], month_metrics, month_ids, code_of) if month_ids else {}
-        members: dict[int, list[scoring.UnitAggregate]] = defaultdict(list)
+        members: dict[int, list[UnitAggregate]] = defaultdict(list)
         for d, parent in subteam_rows:
-            members[parent].append(scoring.UnitAggregate(totals={}, by_month=monthly.get(d, {}), has_team=True))
+            members[parent].append(UnitAggregate(totals={}, by_month=monthly.get(d, {}), has_team=True))
         for pk in needs_hits:
-            team_hits[pk] = scoring.team_target_hits(
+            team_hits[pk] = team_target_hits(
                 policy=policy, period=period, role=by_employee[pk].role, team_units=members.get(pk, [])
             )
 
@@ -305,13 +309,11 @@ def chunk_inputs(
     )
 
 
-def _unit_totals(
-    roots: list[int], metrics: list[str], period_ids: list[int]
-) -> dict[int, dict[str, scoring.MetricAgg]]:
+def _unit_totals(roots: list[int], metrics: list[str], period_ids: list[int]) -> dict[int, dict[str, MetricAgg]]:
     roots_sql, roots_params = id_list_sql("id", roots)
     period_sql, period_params = id_list_sql("mv.period_id", period_ids)
     metric_sql = ", ".join(["%s"] * len(metrics))
-    result: dict[int, dict[str, scoring.MetricAgg]] = defaultdict(dict)
+    result: dict[int, dict[str, MetricAgg]] = defaultdict(dict)
     for root, metric, total, count in _sums(
         "unit.root_id, mv.metric_id",
         f"FROM unit JOIN appraisals_metricvalue mv ON mv.employee_id = unit.member_id "
@@ -320,7 +322,7 @@ def _unit_totals(
         2,
         prefix=_UNIT_CTE.format(roots=roots_sql),
     ):
-        result[root][metric] = scoring.MetricAgg(_decimal(total), count)
+        result[root][metric] = MetricAgg(_decimal(total), count)
     return result
 
 
@@ -346,8 +348,8 @@ def _unit_by_month(
 
 
 def period_result_in_memory(
-    *, policy: scoring.PolicyRules, period: Period, employee_ids: Sequence[int] | None = None
-) -> scoring.PeriodResult:
+    *, policy: PolicyRules, period: Period, employee_ids: Sequence[int] | None = None
+) -> PeriodResult:
     """Score ``period`` for the whole org (or ``employee_ids``) in memory with the close's own inputs,
     read in chunks the size of a close's, and the one scoring loop; nothing is written. The policy
     preview and a close's dry run use it."""
@@ -358,12 +360,12 @@ def period_result_in_memory(
         else list(scored_employees(period.start).values_list("id", flat=True))
     )
     size = settings.SALES_PERF_CLOSE_CHUNK_SIZE
-    employees: list[scoring.EmployeeInput] = []
-    units: dict[int, scoring.UnitAggregate] = {}
-    team_hits: dict[int, dict[str, scoring.TargetHits]] = {}
+    employees: list[EmployeeInput] = []
+    units: dict[int, UnitAggregate] = {}
+    team_hits: dict[int, dict[str, TargetHits]] = {}
     for start in range(0, len(ids), size):
         part = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=ids[start : start + size])
         employees += part.employees
         units.update(part.units)
         team_hits.update(part.team_hits)
-    return scoring.score_period(policy=policy, period=spec, employees=employees, units=units, team_hits=team_hits)
+    return score_period(policy=policy, period=spec, employees=employees, units=units, team_hits=team_hits)

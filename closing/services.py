@@ -42,7 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from appraisals import scoring
+from appraisals.engine.org import score_employees
 from appraisals.models import MetricValue, Period, PeriodEvent, Scorecard
 from appraisals.periods import MONTH, QUARTER, YEAR, PeriodCodeError, PeriodRef
 from appraisals.scorecards import scorecards_discard, scorecards_write
@@ -594,7 +594,7 @@ def period_close_chunk(*, job_id: int, attempt: int, employee_ids: Sequence[int]
             # of matching rows goes lossy and every row of each block is checked again.
             set_local_work_mem(settings.SALES_PERF_CLOSE_WORK_MEM_MB)
             inputs = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=employee_ids)
-            result = scoring.score_employees(
+            result = score_employees(
                 policy=policy,
                 period=spec,
                 employees=inputs.employees,

@@ -17,6 +17,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from appraisals.engine.results import MissingReason
 from appraisals.models import (
     BandDefinition,
     KpiDefinition,
@@ -28,7 +29,6 @@ from appraisals.models import (
     Scorecard,
 )
 from appraisals.periods import MONTH, QUARTER, YEAR, PeriodRef
-from appraisals.scoring import MissingReason
 from rewards.models import RewardSuggestion
 from roles.access import unit_ids_sql
 from roles.models import Duty, Employee, Role

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from appraisals.scoring import (
-    BandDef,
-    Formula,
-    KpiDef,
-    PolicyRules,
-    RewardKind,
-    RewardRuleSpec,
-    TierSpec,
-)
+from appraisals.engine.policy import BandDef, Formula, KpiDef, PolicyRules, RewardKind, RewardRuleSpec, TierSpec
 
 ALL_ROLES = frozenset({"manager", "supervisor", "rep"})
 

@@ -10,27 +10,12 @@ from decimal import Decimal as D
 
 import pytest
 
-from appraisals.scoring import (
-    BandDef,
-    EmployeeInput,
-    Formula,
-    KpiDef,
-    KpiResult,
-    MetricAgg,
-    Missing,
-    MissingReason,
-    PeriodSpec,
-    PolicyRules,
-    ScorecardResult,
-    TargetHits,
-    UnitAggregate,
-    commission_amount,
-    rewards_for,
-    score_employee,
-    score_period,
-    team_target_hits,
-    unit_totals,
-)
+from appraisals.engine.inputs import EmployeeInput, MetricAgg, PeriodSpec, TargetHits, UnitAggregate
+from appraisals.engine.kpis import score_employee, team_target_hits, unit_totals
+from appraisals.engine.org import score_period
+from appraisals.engine.policy import BandDef, Formula, KpiDef, PolicyRules
+from appraisals.engine.results import KpiResult, Missing, MissingReason, ScorecardResult
+from appraisals.engine.rewards import commission_amount, rewards_for
 from tests.appraisals.engine_policy import DEFAULT_BANDS, default_policy, default_rule
 
 MARCH = PeriodSpec.from_code("2026-03", history_months=2)

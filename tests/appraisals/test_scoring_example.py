@@ -14,15 +14,10 @@ from decimal import Decimal
 
 import pytest
 
-from appraisals.scoring import (
-    EmployeeInput,
-    MetricAgg,
-    PeriodSpec,
-    PolicyRules,
-    RewardResult,
-    ScorecardResult,
-    score_period,
-)
+from appraisals.engine.inputs import EmployeeInput, MetricAgg, PeriodSpec
+from appraisals.engine.org import score_period
+from appraisals.engine.policy import PolicyRules
+from appraisals.engine.results import RewardResult, ScorecardResult
 from tests.appraisals.engine_policy import default_policy
 from tests.builders import EXAMPLE_DIR
 
