@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import NamedTuple
 
 from appraisals.engine.base import (
     ENGINE_CONTEXT,
@@ -133,10 +134,11 @@ def _score_employee(
     team_hits: Mapping[str, TargetHits],
 ) -> ScorecardResult | None:
     kpis = policy.kpis_for(employee.role, period.kind)
+    figures = _Figures(period, employee, unit, team_composites, team_hits)
     results = []
     weighted = weights = ZERO
     for kpi in kpis:
-        result = _score_kpi(policy, period, kpi, employee, unit, team_composites, team_hits)
+        result = _score_kpi(policy, kpi, figures)
         results.append(result)
         if result.score is not None:
             weighted += kpi.weight * result.score
@@ -160,77 +162,35 @@ def _score_employee(
     )
 
 
-def _score_kpi(
-    policy: PolicyRules,
-    period: PeriodSpec,
-    kpi: KpiDef,
-    employee: EmployeeInput,
-    unit: UnitAggregate,
-    team_composites: Sequence[Decimal],
-    team_hits: Mapping[str, TargetHits],
-) -> KpiResult:
+class _Figures(NamedTuple):
+    """Everything a KPI of one employee may read (``score_employee``'s arguments)."""
+
+    period: PeriodSpec
+    employee: EmployeeInput
+    unit: UnitAggregate
+    team_composites: Sequence[Decimal]
+    team_hits: Mapping[str, TargetHits]
+
+
+class _Measure(NamedTuple):
+    """What one KPI formula reads: the raw inputs kept beside the score, and numerator ÷ denominator
+    (both None, with the reason, when the KPI is missing)."""
+
+    inputs: dict[str, str]
+    numerator: Decimal | None
+    denominator: Decimal | None
+    missing: Missing | None = None
+
+
+def _score_kpi(policy: PolicyRules, kpi: KpiDef, figures: _Figures) -> KpiResult:
     """value = numerator ÷ denominator; score = numerator × 100 ÷ (denominator × target),
     clamped and rounded. A missing KPI has value and score None and a ``reason``."""
-    span = period_span(period.months if kpi.cadence == MONTHLY else period.quarters)
-    numerator = denominator = None
-    inputs: dict[str, str]
-    missing: Missing | None = None
-    formula = kpi.formula
-    if formula in (Formula.OWN_RATIO, Formula.UNIT_RATIO):
-        totals = employee.totals if formula == Formula.OWN_RATIO else unit.totals
-        top = totals.get(kpi.numerator_metric, NO_VALUES)
-        bottom = totals.get(kpi.denominator_metric, NO_VALUES)
-        inputs = {kpi.numerator_metric: decimal_text(top.total), kpi.denominator_metric: decimal_text(bottom.total)}
-        if formula == Formula.UNIT_RATIO:
-            inputs["scope"] = "unit"
-        if top.count == 0:
-            missing = Missing(MissingReason.NO_VALUES, metric=kpi.numerator_metric)
-        elif bottom.total == 0:
-            missing = Missing(MissingReason.ZERO_TOTAL, metric=kpi.denominator_metric)
-        else:
-            numerator, denominator = top.total, bottom.total
-    elif formula == Formula.OWN_MEAN:
-        agg = employee.totals.get(kpi.numerator_metric, NO_VALUES)
-        inputs = {
-            input_key(kpi.numerator_metric, "_total"): decimal_text(agg.total),
-            input_key(kpi.numerator_metric, "_count"): count_text(agg.count),
-        }
-        if agg.count == 0:
-            missing = Missing(MissingReason.NO_VALUES, metric=kpi.numerator_metric)
-        else:
-            numerator, denominator = agg.total, Decimal(agg.count)
-    elif formula == Formula.TEAM_MEAN_COMPOSITE:
-        total = sum(team_composites, ZERO)
-        inputs = {"team_scorecards": count_text(len(team_composites)), "composites_total": decimal_text(total)}
-        if not team_composites:
-            missing = Missing(MissingReason.NO_TEAM_SCORECARDS)
-        else:
-            numerator, denominator = total, Decimal(len(team_composites))
-    elif formula == Formula.TEAM_TARGET_HIT_SHARE:
-        tally = team_hits.get(kpi.code, TargetHits(0, 0))
-        inputs = {"pairs": count_text(tally.pairs), "hits": count_text(tally.hits)}
-        if tally.pairs == 0:
-            missing = Missing(MissingReason.NO_SUBTEAM_TARGETS)
-        else:
-            numerator, denominator = Decimal(tally.hits), Decimal(tally.pairs)
-    else:  # Formula.OWN_DELTA
-        metric = kpi.numerator_metric
-        last = employee.at.get((metric, period.last_quarter)) if period.last_quarter else None
-        baseline = employee.at.get((metric, period.baseline_quarter)) if period.baseline_quarter else None
-        inputs = {
-            input_key(metric, "@", period.last_quarter or period.code): "" if last is None else decimal_text(last),
-            input_key(metric, "@", period.baseline_quarter or "baseline"): ""
-            if baseline is None
-            else decimal_text(baseline),
-        }
-        span = ""
-        if last is None or baseline is None:
-            quarter = period.last_quarter if last is None else period.baseline_quarter
-            missing = Missing(MissingReason.NO_POINT, metric=metric, quarter=quarter or "")
-        else:
-            numerator, denominator = last - baseline, Decimal(1)
-    if span:
-        inputs["months" if kpi.cadence == MONTHLY else "quarters"] = span
+    inputs, numerator, denominator, missing = _MEASURES[kpi.formula](kpi, figures)
+    if kpi.formula != Formula.OWN_DELTA:  # a delta is read at two quarters, not over the period
+        period = figures.period
+        span = period_span(period.months if kpi.cadence == MONTHLY else period.quarters)
+        if span:
+            inputs["months" if kpi.cadence == MONTHLY else "quarters"] = span
     if numerator is not None and kpi.target <= 0:
         numerator, missing = None, Missing(MissingReason.TARGET_NOT_POSITIVE)
     if missing is not None:
@@ -240,3 +200,87 @@ def _score_kpi(
     score = round_half_up(min(max(raw_score, policy.score_min), policy.score_max))
     value = (numerator / denominator).quantize(VALUE_QUANTUM, rounding=ROUND_HALF_UP)
     return KpiResult(kpi.code, kpi.weight, kpi.target, value, score, inputs)
+
+
+# One function per formula of POLICY.md §5.
+
+
+def _ratio(kpi: KpiDef, totals: Mapping[str, MetricAgg]) -> _Measure:
+    top = totals.get(kpi.numerator_metric, NO_VALUES)
+    bottom = totals.get(kpi.denominator_metric, NO_VALUES)
+    inputs = {kpi.numerator_metric: decimal_text(top.total), kpi.denominator_metric: decimal_text(bottom.total)}
+    if top.count == 0:
+        return _Measure(inputs, None, None, Missing(MissingReason.NO_VALUES, metric=kpi.numerator_metric))
+    if bottom.total == 0:
+        return _Measure(inputs, None, None, Missing(MissingReason.ZERO_TOTAL, metric=kpi.denominator_metric))
+    return _Measure(inputs, top.total, bottom.total)
+
+
+def _own_ratio(kpi: KpiDef, figures: _Figures) -> _Measure:
+    """Own Σ numerator ÷ own Σ denominator (R1)."""
+    return _ratio(kpi, figures.employee.totals)
+
+
+def _unit_ratio(kpi: KpiDef, figures: _Figures) -> _Measure:
+    """Σ numerator ÷ Σ denominator over unit(e), the employee's own figures included (S1, M1, M3)."""
+    measure = _ratio(kpi, figures.unit.totals)
+    measure.inputs["scope"] = "unit"
+    return measure
+
+
+def _own_mean(kpi: KpiDef, figures: _Figures) -> _Measure:
+    """The mean of the employee's recorded values (R2, R3 …)."""
+    agg = figures.employee.totals.get(kpi.numerator_metric, NO_VALUES)
+    inputs = {
+        input_key(kpi.numerator_metric, "_total"): decimal_text(agg.total),
+        input_key(kpi.numerator_metric, "_count"): count_text(agg.count),
+    }
+    if agg.count == 0:
+        return _Measure(inputs, None, None, Missing(MissingReason.NO_VALUES, metric=kpi.numerator_metric))
+    return _Measure(inputs, agg.total, Decimal(agg.count))
+
+
+def _team_mean_composite(kpi: KpiDef, figures: _Figures) -> _Measure:
+    """The mean composite of team(e)'s scorecards (S4)."""
+    composites = figures.team_composites
+    total = sum(composites, ZERO)
+    inputs = {"team_scorecards": count_text(len(composites)), "composites_total": decimal_text(total)}
+    if not composites:
+        return _Measure(inputs, None, None, Missing(MissingReason.NO_TEAM_SCORECARDS))
+    return _Measure(inputs, total, Decimal(len(composites)))
+
+
+def _team_target_hit_share(kpi: KpiDef, figures: _Figures) -> _Measure:
+    """Hits ÷ the (d, month) pairs with a target, as ``team_target_hits`` tallied them (M2)."""
+    tally = figures.team_hits.get(kpi.code, TargetHits(0, 0))
+    inputs = {"pairs": count_text(tally.pairs), "hits": count_text(tally.hits)}
+    if tally.pairs == 0:
+        return _Measure(inputs, None, None, Missing(MissingReason.NO_SUBTEAM_TARGETS))
+    return _Measure(inputs, Decimal(tally.hits), Decimal(tally.pairs))
+
+
+def _own_delta(kpi: KpiDef, figures: _Figures) -> _Measure:
+    """The value at the period's last quarter minus the value at its baseline quarter (M5)."""
+    metric, period, at = kpi.numerator_metric, figures.period, figures.employee.at
+    last = at.get((metric, period.last_quarter)) if period.last_quarter else None
+    baseline = at.get((metric, period.baseline_quarter)) if period.baseline_quarter else None
+    last_key = input_key(metric, "@", period.last_quarter or period.code)
+    baseline_key = input_key(metric, "@", period.baseline_quarter or "baseline")
+    inputs = {
+        last_key: "" if last is None else decimal_text(last),
+        baseline_key: "" if baseline is None else decimal_text(baseline),
+    }
+    if last is None or baseline is None:
+        quarter = period.last_quarter if last is None else period.baseline_quarter
+        return _Measure(inputs, None, None, Missing(MissingReason.NO_POINT, metric=metric, quarter=quarter or ""))
+    return _Measure(inputs, last - baseline, Decimal(1))
+
+
+_MEASURES = {
+    Formula.OWN_RATIO: _own_ratio,
+    Formula.UNIT_RATIO: _unit_ratio,
+    Formula.OWN_MEAN: _own_mean,
+    Formula.TEAM_MEAN_COMPOSITE: _team_mean_composite,
+    Formula.TEAM_TARGET_HIT_SHARE: _team_target_hit_share,
+    Formula.OWN_DELTA: _own_delta,
+}
