@@ -18,7 +18,7 @@ from appraisals.engine.inputs import EmployeeInput, MetricAgg, PeriodSpec
 from appraisals.engine.org import score_period
 from appraisals.engine.policy import PolicyRules
 from appraisals.engine.results import RewardResult, ScorecardResult
-from tests.appraisals.engine_policy import default_policy
+from tests.appraisals.engine.defaults import default_policy
 from tests.builders import EXAMPLE_DIR
 
 EXAMPLE = EXAMPLE_DIR
