@@ -14,6 +14,8 @@ from appraisals.periods import MONTH, PERIOD_KINDS
 
 
 class Formula(StrEnum):
+    """How a KPI is computed (the stored ``KpiDefinition.Formula``; a test holds the two equal)."""
+
     OWN_RATIO = "own_ratio"
     OWN_MEAN = "own_mean"
     UNIT_RATIO = "unit_ratio"
@@ -23,11 +25,17 @@ class Formula(StrEnum):
 
 
 class RewardKind(StrEnum):
+    """Which rule makes a reward (the stored ``RewardRule.Kind``; a test holds the two equal)."""
+
     COMMISSION = "commission"
     CONSECUTIVE_BANDS = "consecutive_bands"
     BAND_BONUS = "band_bonus"
     BAND_FLAG = "band_flag"
     DEVELOPMENT_FLAG = "development_flag"
+
+
+# The employee fields a band bonus may take its base from (``EmployeeInput`` has both).
+BONUS_BASE_FIELDS = ("quarterly_bonus_base", "annual_bonus_base")
 
 
 _FORMULA_METRICS: dict[Formula, tuple[bool, bool]] = {
@@ -92,7 +100,7 @@ class RewardRuleSpec:
     period_kinds: frozenset[str]
     bands: frozenset[str] = frozenset()
     multipliers: Mapping[str, Decimal] = field(default_factory=dict, hash=False)
-    base_field: str | None = None  # "quarterly_bonus_base" | "annual_bonus_base"
+    base_field: str | None = None  # one of BONUS_BASE_FIELDS
     default_base: Decimal | None = None
     window_months: int = 3
     threshold: Decimal | None = None
@@ -110,7 +118,7 @@ class RewardRuleSpec:
         object.__setattr__(self, "bands", frozenset(self.bands))
         if not self.period_kinds <= PERIOD_KINDS:
             raise ValueError(f"reward {self.code}: unknown period kinds {sorted(self.period_kinds - PERIOD_KINDS)}")
-        if self.base_field not in (None, "quarterly_bonus_base", "annual_bonus_base"):
+        if self.base_field is not None and self.base_field not in BONUS_BASE_FIELDS:
             raise ValueError(f"reward {self.code}: unknown base field {self.base_field!r}")
         if self.window_months < 1:
             raise ValueError(f"reward {self.code}: window_months must be at least 1")
