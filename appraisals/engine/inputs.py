@@ -1,13 +1,18 @@
-"""What the engine scores: the period, and each employee's figures pre-aggregated by a selector."""
+"""What the engine scores: the period, each employee's figures pre-aggregated by a selector, and the
+plan of what a selector reads for them (``InputsPlan``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from appraisals.engine.base import ZERO
 from appraisals.periods import MONTH, PeriodRef
+
+if TYPE_CHECKING:
+    from appraisals.engine.policy import PolicyRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +97,46 @@ def monthly_values(
         if agg is not None and agg.count:
             return {period.code: agg.total}
     return {}
+
+
+@dataclass(frozen=True, slots=True)
+class InputsPlan:
+    """What a selector reads to score one period under one policy, decided once before any query:
+    which periods, which metrics at which of them, which unit sums. Periods are codes; empty
+    metrics mean nothing of that kind is read."""
+
+    period: PeriodSpec
+    # the period's months and quarters: own totals (and unit totals) are summed over them
+    sub_periods: tuple[str, ...]
+    # own values month by month over a quarter or a year (the commission of each month); () for a month,
+    # where a month's totals are its value
+    by_month_metrics: tuple[str, ...]
+    # values at single quarters (a delta KPI such as M5), at the last and the baseline quarter
+    point_metrics: tuple[str, ...]
+    point_quarters: tuple[str, ...]
+    # earlier months whose bands a month's flex time reads
+    band_months: tuple[str, ...]
+    # summed over unit(e) of each employee with a team (S1, M1, M3)
+    unit_metrics: tuple[str, ...]
+    # summed month by month over unit(d) of the team members d that have a team (M2), for these roles
+    unit_month_metrics: tuple[str, ...]
+    roles_comparing_team_targets: frozenset[str]
+
+    @classmethod
+    def of(cls, policy: PolicyRules, period: PeriodSpec) -> InputsPlan:
+        return cls(
+            period=period,
+            sub_periods=period.months + period.quarters,
+            by_month_metrics=() if period.kind == MONTH else tuple(sorted(policy.commission_metrics(period.kind))),
+            point_metrics=tuple(sorted(policy.point_metrics())),
+            point_quarters=tuple(code for code in (period.last_quarter, period.baseline_quarter) if code),
+            band_months=period.previous_months,
+            unit_metrics=tuple(sorted(policy.unit_metrics())),
+            unit_month_metrics=tuple(sorted(policy.unit_metrics_by_month())),
+            roles_comparing_team_targets=policy.roles_comparing_team_targets(),
+        )
+
+    @property
+    def period_codes(self) -> tuple[str, ...]:
+        """Every period whose id the reads need."""
+        return self.sub_periods + self.point_quarters + self.band_months
