@@ -1,6 +1,6 @@
 """The audit trail of a metric value saved one at a time (the admin, a rating): the value it replaced.
 
-Bulk imports write their audit rows themselves (appraisals.services); these receivers cover every
+Bulk imports write their audit rows themselves (appraisals.metric_import); these receivers cover every
 ``save()`` of a MetricValue: the stored value is read just before the save and put on the audit row."""
 
 from __future__ import annotations

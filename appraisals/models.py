@@ -218,7 +218,7 @@ class MetricValue(models.Model):
         ]
 
     # The audit trail: one row per write (old → new value, who, when, through which import). An import
-    # writes its rows in bulk (appraisals.services); indexes only for the History page's filters.
+    # writes its rows in bulk (appraisals.metric_import); indexes only for the History page's filters.
     history = HistoricalRecords(
         verbose_name=_("metric value change"),
         verbose_name_plural=_("metric value changes"),

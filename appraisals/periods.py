@@ -9,9 +9,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+# The period kinds: the one home of these names (models, the engine and the pages import them from here).
 MONTH = "month"
 QUARTER = "quarter"
 YEAR = "year"
+PERIOD_KINDS = frozenset({MONTH, QUARTER, YEAR})
 
 _PATTERNS = (
     (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), MONTH),

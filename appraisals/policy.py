@@ -26,7 +26,7 @@ from django.db.models import PROTECT, Exists, Model, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from appraisals import scoring
+from appraisals.engine.policy import BandDef, PolicyRules, TierSpec
 from appraisals.models import (
     BandDefinition,
     BandMultiplier,
@@ -441,7 +441,7 @@ def figures_changes(snapshot: _Snapshot, figures: PolicyFigures) -> str:
 # --------------------------------------------------------------------------- engine policy
 
 
-def engine_policy_with(policy: scoring.Policy, figures: PolicyFigures) -> scoring.Policy:
+def engine_policy_with(policy: PolicyRules, figures: PolicyFigures) -> PolicyRules:
     """The engine's policy with the edited figures applied, in memory."""
     kpis = tuple(
         replace(kpi, weight=figures.kpis[kpi.code].weight, target=figures.kpis[kpi.code].target)
@@ -449,11 +449,9 @@ def engine_policy_with(policy: scoring.Policy, figures: PolicyFigures) -> scorin
         else kpi
         for kpi in policy.kpis
     )
-    bands = tuple(
-        scoring.BandDef(band.letter, figures.bands.get(band.letter, band.min_composite)) for band in policy.bands
-    )
+    bands = tuple(BandDef(band.letter, figures.bands.get(band.letter, band.min_composite)) for band in policy.bands)
     rules = []
-    for rule in policy.rewards:
+    for rule in policy.reward_rules:
         edited = figures.rules.get(rule.code)
         if edited is None:
             rules.append(rule)
@@ -469,11 +467,11 @@ def engine_policy_with(policy: scoring.Policy, figures: PolicyFigures) -> scorin
                 flat_rate=_keep(edited.flat_rate, rule.flat_rate),
                 tiers=rule.tiers
                 if edited.tiers is None
-                else tuple(scoring.CommissionTier(up_to, rate) for up_to, rate in edited.tiers),
+                else tuple(TierSpec(up_to, rate) for up_to, rate in edited.tiers),
             )
         )
-    return scoring.Policy(
-        kpis=kpis, bands=bands, rewards=tuple(rules), score_min=policy.score_min, score_max=policy.score_max
+    return PolicyRules(
+        kpis=kpis, bands=bands, reward_rules=tuple(rules), score_min=policy.score_min, score_max=policy.score_max
     )
 
 
@@ -523,7 +521,7 @@ def policy_preview(*, version: PolicyVersion, period: Period, figures: PolicyFig
     return _preview(policy, period)
 
 
-def _preview(policy: scoring.Policy, period: Period) -> PreviewResult:
+def _preview(policy: PolicyRules, period: Period) -> PreviewResult:
     roles = {role.pk: role for role in Role.objects.all()}
     people = {
         pk: (no, name, roles.get(role_id))

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 
-from appraisals import scoring
+from appraisals.engine.inputs import EmployeeInput, InputsPlan, MetricAgg, PeriodSpec, TargetHits, UnitAggregate
+from appraisals.engine.kpis import team_target_hits
+from appraisals.engine.org import score_period
+from appraisals.engine.policy import BandDef, KpiDef, PolicyRules, RewardRuleSpec, TierSpec
+from appraisals.engine.results import PeriodResult
 from appraisals.models import Period, PolicyVersion, RewardRule
-from appraisals.periods import MONTH, PeriodRef
+from appraisals.periods import PeriodRef
 from roles.models import Employee
 from sales_perf.bulk import id_list_sql
 
@@ -32,10 +37,10 @@ def policy_version_for(period: Period | PeriodRef) -> PolicyVersion:
     return version
 
 
-def engine_policy(version: PolicyVersion) -> scoring.Policy:
+def engine_policy(version: PolicyVersion) -> PolicyRules:
     """Turn a stored policy version into the engine's plain dataclasses (4 queries)."""
     kpis = tuple(
-        scoring.KpiDef(
+        KpiDef(
             code=kpi.code,
             role=kpi.role.code,
             formula=kpi.formula,
@@ -47,11 +52,11 @@ def engine_policy(version: PolicyVersion) -> scoring.Policy:
         )
         for kpi in version.kpis.select_related("role").order_by("role__order", "order", "id")
     )
-    bands = tuple(scoring.BandDef(letter=b.letter, min_composite=b.min_composite) for b in version.bands.all())
+    bands = tuple(BandDef(letter=b.letter, min_composite=b.min_composite) for b in version.bands.all())
     rules = []
     for rule in RewardRule.objects.filter(policy_version=version).prefetch_related("multipliers", "tiers"):
         rules.append(
-            scoring.RewardRule(
+            RewardRuleSpec(
                 code=rule.code,
                 kind=rule.kind,
                 roles=frozenset(rule.role_codes),
@@ -62,7 +67,7 @@ def engine_policy(version: PolicyVersion) -> scoring.Policy:
                 default_base=rule.default_base,
                 window_months=rule.window_months,
                 threshold=rule.threshold,
-                tiers=tuple(scoring.CommissionTier(t.up_to_multiple, t.rate) for t in rule.tiers.all()),
+                tiers=tuple(TierSpec(t.up_to_multiple, t.rate) for t in rule.tiers.all()),
                 flat_rate=rule.flat_rate,
                 actual_metric=rule.actual_metric,
                 target_metric=rule.target_metric,
@@ -70,8 +75,8 @@ def engine_policy(version: PolicyVersion) -> scoring.Policy:
                 order=rule.order,
             )
         )
-    return scoring.Policy(
-        kpis=kpis, bands=bands, rewards=tuple(rules), score_min=version.score_min, score_max=version.score_max
+    return PolicyRules(
+        kpis=kpis, bands=bands, reward_rules=tuple(rules), score_min=version.score_min, score_max=version.score_max
     )
 
 
@@ -100,15 +105,269 @@ def org_nodes(*, period_start: date | None = None) -> list[OrgNode]:
 
 @dataclass
 class ChunkInputs:
-    employees: list[scoring.EmployeeInput]
-    units: dict[int, scoring.UnitAggregate]
+    employees: list[EmployeeInput]
+    units: dict[int, UnitAggregate]
     team_composites: dict[int, list[Decimal]]
-    team_hits: dict[int, dict[str, scoring.TargetHits]]
+    team_hits: dict[int, dict[str, TargetHits]]
     reports_to_nos: dict[int, str]
 
 
-def _period_ids(codes: Sequence[str]) -> dict[str, int]:
-    return dict(Period.objects.filter(code__in=list(codes)).values_list("code", "id"))
+def chunk_inputs(
+    *, policy: PolicyRules, period: PeriodSpec, period_id: int, employee_ids: Sequence[int]
+) -> ChunkInputs:
+    """Everything the engine needs to score ``employee_ids`` (one tree level or part of one).
+
+    What to read is planned once (``InputsPlan``); each reader below then makes at most one query
+    (two for M2's sub-teams), whatever the chunk's size. The lower levels of the same close must
+    already be written: S4 reads the team's scorecards."""
+    plan = InputsPlan.of(policy, period)
+    periods = period_ids(plan.period_codes)
+    rows = chunk_employees(employee_ids)
+    ids = [row.id for row in rows]
+    sub_ids = periods.ids(plan.sub_periods)
+    totals = own_totals(ids, sub_ids)
+    by_month = own_values_by_period(ids, periods, plan.sub_periods, plan.by_month_metrics)
+    at = own_values_at(ids, periods, plan.point_quarters, plan.point_metrics)
+    bands = earlier_bands(ids, periods, plan.band_months)
+    members = team_members(ids)
+    composites = team_composites(period_id=period_id, employee_ids=ids)
+    employees = [
+        EmployeeInput(
+            key=row.id,
+            role=row.role,
+            reports_to=row.reports_to_id,
+            totals=totals.get(row.id, {}),
+            by_month=by_month.get(row.id, {}),
+            at=at.get(row.id, {}),
+            previous_bands=bands.get(row.id, {}),
+            quarterly_bonus_base=row.quarterly_bonus_base,
+            annual_bonus_base=row.annual_bonus_base,
+        )
+        for row in rows
+    ]
+    managers = [pk for pk in ids if members.get(pk)]
+    return ChunkInputs(
+        employees=employees,
+        units=_units(employees, managers, unit_sums(managers, plan.unit_metrics, sub_ids)),
+        team_composites=composites,
+        team_hits=_team_hits(plan, policy, employees, managers, periods),
+        reports_to_nos={row.id: row.reports_to_no or "" for row in rows},
+    )
+
+
+def _units(
+    employees: list[EmployeeInput], managers: list[int], sums: dict[int, dict[str, MetricAgg]]
+) -> dict[int, UnitAggregate]:
+    """unit(e) of each chunk member: the SQL sums for those with a team, their own figures (shared,
+    not copied) for the others."""
+    with_team = set(managers)
+    return {
+        employee.key: UnitAggregate(totals=sums.get(employee.key, {}), by_month={}, has_team=True)
+        if employee.key in with_team
+        else UnitAggregate(totals=employee.totals, by_month=employee.by_month, has_team=False)
+        for employee in employees
+    }
+
+
+def _team_hits(
+    plan: InputsPlan, policy: PolicyRules, employees: list[EmployeeInput], managers: list[int], periods: PeriodIds
+) -> dict[int, dict[str, TargetHits]]:
+    """M2's tally for each chunk member with a team whose role has the KPI."""
+    roles = {employee.key: employee.role for employee in employees}
+    counted = [pk for pk in managers if roles[pk] in plan.roles_comparing_team_targets]
+    if not (counted and plan.unit_month_metrics):
+        return {}
+    subteams = subteam_month_sums(counted, plan.unit_month_metrics, periods.ids(plan.period.months), periods.code_of)
+    return {
+        pk: team_target_hits(policy=policy, period=plan.period, role=roles[pk], team_units=subteams.get(pk, []))
+        for pk in counted
+    }
+
+
+# --------------------------------------------------------------------------- the close's readers
+# Each reads one thing for a chunk in one query (none when the plan needs none of it).
+
+
+class PeriodIds(NamedTuple):
+    """The stored periods among a plan's codes (a period not stored yet has no values either)."""
+
+    by_code: dict[str, int]
+    code_of: dict[int, str]
+
+    def ids(self, codes: Iterable[str]) -> list[int]:
+        return [self.by_code[code] for code in codes if code in self.by_code]
+
+
+def period_ids(codes: Sequence[str]) -> PeriodIds:
+    by_code = dict(Period.objects.filter(code__in=list(codes)).values_list("code", "id"))
+    return PeriodIds(by_code, {pk: code for code, pk in by_code.items()})
+
+
+class ChunkEmployee(NamedTuple):
+    id: int
+    role: str
+    reports_to_id: int | None
+    reports_to_no: str | None
+    quarterly_bonus_base: Decimal | None
+    annual_bonus_base: Decimal | None
+
+
+def chunk_employees(employee_ids: Sequence[int]) -> list[ChunkEmployee]:
+    rows = Employee.objects.filter(id__in=employee_ids).values_list(
+        "id",
+        "role__code",
+        "reports_to_id",
+        "reports_to__employee_no",
+        "quarterly_bonus_base",
+        "annual_bonus_base",
+    )
+    return [ChunkEmployee(*row) for row in rows]
+
+
+def own_totals(employee_ids: list[int], period_ids: list[int]) -> dict[int, dict[str, MetricAgg]]:
+    """Σ and count of every metric of each employee over ``period_ids`` (the period's months for monthly
+    metrics, its quarters for quarterly ones)."""
+    totals: dict[int, dict[str, MetricAgg]] = defaultdict(dict)
+    if not period_ids:
+        return totals
+    period_sql, period_params = id_list_sql("mv.period_id", period_ids)
+    own_sql, own_params = id_list_sql("mv.employee_id", employee_ids)
+    for employee_id, metric, total, count in _sums(
+        "mv.employee_id, mv.metric_id",
+        f"FROM appraisals_metricvalue mv WHERE {period_sql} AND {own_sql}",
+        period_params + own_params,
+        2,
+    ):
+        totals[employee_id][metric] = MetricAgg(_decimal(total), count)
+    return totals
+
+
+def own_values_by_period(
+    employee_ids: list[int], periods: PeriodIds, codes: Sequence[str], metrics: Sequence[str]
+) -> dict[int, dict[str, dict[str, Decimal]]]:
+    """employee → metric → {period code: value} of ``metrics`` in the periods ``codes`` (the months a
+    quarter's or a year's commission is paid on)."""
+    values: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    ids = periods.ids(codes)
+    if metrics and ids:
+        for employee_id, metric, pid, value in _values(ids, employee_ids, metrics):
+            values[employee_id][metric][periods.code_of[pid]] = _decimal(value)
+    return values
+
+
+def own_values_at(
+    employee_ids: list[int], periods: PeriodIds, quarters: Sequence[str], metrics: Sequence[str]
+) -> dict[int, dict[tuple[str, str], Decimal]]:
+    """employee → {(metric, quarter): value} of ``metrics`` at single quarters (a delta such as M5)."""
+    at: dict[int, dict[tuple[str, str], Decimal]] = defaultdict(dict)
+    ids = periods.ids(quarters)
+    if metrics and ids:
+        for employee_id, metric, pid, value in _values(ids, employee_ids, metrics):
+            at[employee_id][(metric, periods.code_of[pid])] = _decimal(value)
+    return at
+
+
+def earlier_bands(employee_ids: list[int], periods: PeriodIds, months: Sequence[str]) -> dict[int, dict[str, str]]:
+    """employee → {month: band} of their scorecards of earlier ``months`` (flex time)."""
+    bands: dict[int, dict[str, str]] = defaultdict(dict)
+    ids = periods.ids(months)
+    if ids:
+        period_sql, period_params = id_list_sql("period_id", ids)
+        id_sql, id_params = id_list_sql("employee_id", employee_ids)
+        for employee_id, pid, band in _fetch(
+            f"SELECT employee_id, period_id, band FROM appraisals_scorecard WHERE {period_sql} AND {id_sql}",
+            period_params + id_params,
+        ):
+            bands[employee_id][periods.code_of[pid]] = band
+    return bands
+
+
+def team_members(employee_ids: list[int]) -> dict[int, list[int]]:
+    """employee → the ids of those who report to them (whoever has one has a team)."""
+    parent_sql, parent_params = id_list_sql("reports_to_id", employee_ids)
+    members: dict[int, list[int]] = defaultdict(list)
+    for child_id, parent_id in _fetch(
+        f"SELECT id, reports_to_id FROM roles_employee WHERE {parent_sql}", parent_params
+    ):
+        members[parent_id].append(child_id)
+    return members
+
+
+def team_composites(*, period_id: int, employee_ids: list[int]) -> dict[int, list[Decimal]]:
+    """employee → the composites of their team's scorecards of this period (S4): the levels below
+    are written before this one is read."""
+    parent_sql, parent_params = id_list_sql("reports_to_id", employee_ids)
+    composites: dict[int, list[Decimal]] = defaultdict(list)
+    for parent_id, composite in _fetch(
+        f"SELECT e.reports_to_id, s.composite FROM appraisals_scorecard s "
+        f"JOIN roles_employee e ON e.id = s.employee_id WHERE s.period_id = %s AND e.{parent_sql}",
+        [period_id, *parent_params],
+    ):
+        composites[parent_id].append(_decimal(composite))
+    return composites
+
+
+def unit_sums(roots: list[int], metrics: Sequence[str], period_ids: list[int]) -> dict[int, dict[str, MetricAgg]]:
+    """root → Σ and count of ``metrics`` over unit(root) (the root and everyone below), by a recursive
+    walk down the tree (S1, M1, M3)."""
+    result: dict[int, dict[str, MetricAgg]] = defaultdict(dict)
+    if not (roots and metrics and period_ids):
+        return result
+    roots_sql, roots_params = id_list_sql("id", roots)
+    period_sql, period_params = id_list_sql("mv.period_id", period_ids)
+    metric_sql = ", ".join(["%s"] * len(metrics))
+    for root, metric, total, count in _sums(
+        "unit.root_id, mv.metric_id",
+        f"FROM unit JOIN appraisals_metricvalue mv ON mv.employee_id = unit.member_id "
+        f"WHERE {period_sql} AND mv.metric_id IN ({metric_sql})",
+        roots_params + period_params + list(metrics),
+        2,
+        prefix=_UNIT_CTE.format(roots=roots_sql),
+    ):
+        result[root][metric] = MetricAgg(_decimal(total), count)
+    return result
+
+
+def subteam_month_sums(
+    parent_ids: list[int], metrics: Sequence[str], month_ids: list[int], code_of: dict[int, str]
+) -> dict[int, list[UnitAggregate]]:
+    """parent → each team member d with a team of their own, as unit(d)'s month-by-month sums of
+    ``metrics`` (M2; two queries: the sub-teams, then their sums)."""
+    roots_sql, roots_params = id_list_sql("reports_to_id", parent_ids)
+    subteams = _fetch(
+        f"SELECT id, reports_to_id FROM roles_employee WHERE {roots_sql} "
+        f"AND EXISTS (SELECT 1 FROM roles_employee c WHERE c.reports_to_id = roles_employee.id)",
+        roots_params,
+    )
+    monthly = _unit_by_month([d for d, _ in subteams], metrics, month_ids, code_of) if month_ids else {}
+    members: dict[int, list[UnitAggregate]] = defaultdict(list)
+    for d, parent in subteams:
+        members[parent].append(UnitAggregate(totals={}, by_month=monthly.get(d, {}), has_team=True))
+    return members
+
+
+def _unit_by_month(
+    roots: list[int], metrics: Sequence[str], month_ids: list[int], code_of: dict[int, str]
+) -> dict[int, dict[str, dict[str, Decimal]]]:
+    if not roots:
+        return {}
+    roots_sql, roots_params = id_list_sql("id", roots)
+    period_sql, period_params = id_list_sql("mv.period_id", month_ids)
+    metric_sql = ", ".join(["%s"] * len(metrics))
+    result: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    for root, metric, pid, total, _count in _sums(
+        "unit.root_id, mv.metric_id, mv.period_id",
+        f"FROM unit JOIN appraisals_metricvalue mv ON mv.employee_id = unit.member_id "
+        f"WHERE {period_sql} AND mv.metric_id IN ({metric_sql})",
+        roots_params + period_params + list(metrics),
+        3,
+        prefix=_UNIT_CTE.format(roots=roots_sql),
+    ):
+        result[root][metric][code_of[pid]] = _decimal(total)
+    return result
+
+
+# --------------------------------------------------------------------------- SQL helpers of the readers
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
@@ -117,15 +376,15 @@ def _fetch(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _values(period_ids: list[int], id_sql: str, id_params: list, metrics: list[str]) -> list[tuple]:
-    """``(employee_id, metric, period_id, value)`` of ``metrics`` in those periods, for the employees
-    ``id_sql`` selects."""
+def _values(period_ids: list[int], employee_ids: list[int], metrics: Sequence[str]) -> list[tuple]:
+    """``(employee_id, metric, period_id, value)`` of ``metrics`` in those periods, for those employees."""
     period_sql, period_params = id_list_sql("period_id", period_ids)
+    id_sql, id_params = id_list_sql("employee_id", employee_ids)
     metric_sql = ", ".join(["%s"] * len(metrics))
     return _fetch(
         f"SELECT employee_id, metric_id, period_id, value FROM appraisals_metricvalue "
         f"WHERE {period_sql} AND {id_sql} AND metric_id IN ({metric_sql})",
-        period_params + id_params + metrics,
+        period_params + id_params + list(metrics),
     )
 
 
@@ -164,190 +423,9 @@ WITH RECURSIVE unit(root_id, member_id) AS (
 """
 
 
-def chunk_inputs(
-    *, policy: scoring.Policy, period: scoring.PeriodSpec, period_id: int, employee_ids: Sequence[int]
-) -> ChunkInputs:
-    """Everything the engine needs to score ``employee_ids`` (one tree level or part of one).
-
-    The lower levels of the same close must already be written: S4 reads the team's scorecards.
-    Query count is fixed, whatever the chunk's size."""
-    sub_codes = list(period.months) + list(period.quarters)
-    extra_codes = [c for c in (period.last_quarter, period.baseline_quarter) if c] + list(period.previous_months)
-    period_ids = _period_ids(sub_codes + extra_codes)
-    sub_ids = [period_ids[c] for c in sub_codes if c in period_ids]
-    code_of = {pk: code for code, pk in period_ids.items()}
-
-    rows = list(
-        Employee.objects.filter(id__in=employee_ids).values_list(
-            "id",
-            "role__code",
-            "reports_to_id",
-            "reports_to__employee_no",
-            "quarterly_bonus_base",
-            "annual_bonus_base",
-        )
-    )
-    ids = [row[0] for row in rows]
-    id_sql, id_params = id_list_sql("employee_id", ids)
-
-    # Own totals per metric over the period's months (monthly metrics) and quarters (quarterly ones).
-    totals: dict[int, dict[str, scoring.MetricAgg]] = defaultdict(dict)
-    if sub_ids:
-        period_sql, period_params = id_list_sql("mv.period_id", sub_ids)
-        own_sql, own_params = id_list_sql("mv.employee_id", ids)
-        for employee_id, metric, total, count in _sums(
-            "mv.employee_id, mv.metric_id",
-            f"FROM appraisals_metricvalue mv WHERE {period_sql} AND {own_sql}",
-            period_params + own_params,
-            2,
-        ):
-            totals[employee_id][metric] = scoring.MetricAgg(_decimal(total), count)
-
-    # Month-by-month own values for rewards that look at single months inside a longer period.
-    own_by_month: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    commission_metrics = sorted(policy.commission_metrics(period.kind))
-    if period.kind != MONTH and commission_metrics and sub_ids:
-        for employee_id, metric, pid, value in _values(sub_ids, id_sql, id_params, commission_metrics):
-            own_by_month[employee_id][metric][code_of[pid]] = _decimal(value)
-
-    # Point values for deltas (M5): the period's last quarter and the baseline quarter.
-    at: dict[int, dict[tuple[str, str], Decimal]] = defaultdict(dict)
-    delta_metrics = sorted(policy.point_metrics())
-    point_ids = [period_ids[c] for c in (period.last_quarter, period.baseline_quarter) if c and c in period_ids]
-    if delta_metrics and point_ids:
-        for employee_id, metric, pid, value in _values(point_ids, id_sql, id_params, delta_metrics):
-            at[employee_id][(metric, code_of[pid])] = _decimal(value)
-
-    # Bands of earlier months (flex time).
-    previous_bands: dict[int, dict[str, str]] = defaultdict(dict)
-    previous_ids = [period_ids[c] for c in period.previous_months if c in period_ids]
-    if previous_ids:
-        period_sql, period_params = id_list_sql("period_id", previous_ids)
-        for employee_id, pid, band in _fetch(
-            f"SELECT employee_id, period_id, band FROM appraisals_scorecard WHERE {period_sql} AND {id_sql}",
-            period_params + id_params,
-        ):
-            previous_bands[employee_id][code_of[pid]] = band
-
-    # Who has a team, and the team's composites for this period (S4); lower levels are already written.
-    parent_sql, parent_params = id_list_sql("reports_to_id", ids)
-    children: dict[int, list[int]] = defaultdict(list)
-    for child_id, parent_id in _fetch(
-        f"SELECT id, reports_to_id FROM roles_employee WHERE {parent_sql}", parent_params
-    ):
-        children[parent_id].append(child_id)
-    team_composites: dict[int, list[Decimal]] = defaultdict(list)
-    for parent_id, composite in _fetch(
-        f"SELECT e.reports_to_id, s.composite FROM appraisals_scorecard s "
-        f"JOIN roles_employee e ON e.id = s.employee_id WHERE s.period_id = %s AND e.{parent_sql}",
-        [period_id, *parent_params],
-    ):
-        team_composites[parent_id].append(_decimal(composite))
-
-    employees = [
-        scoring.EmployeeInput(
-            key=pk,
-            role=role,
-            reports_to=parent,
-            totals=totals.get(pk, {}),
-            by_month=own_by_month.get(pk, {}),
-            at=at.get(pk, {}),
-            previous_bands=previous_bands.get(pk, {}),
-            quarterly_bonus_base=q_base,
-            annual_bonus_base=a_base,
-        )
-        for pk, role, parent, _parent_no, q_base, a_base in rows
-    ]
-
-    # Unit sums (S1, M1, M3…) over unit(e) for chunk members with a team, by a recursive walk down the tree.
-    units: dict[int, scoring.UnitAggregate] = {}
-    unit_metrics = sorted(policy.unit_metrics())
-    month_metrics = sorted(policy.unit_metrics_by_month())
-    managers = [pk for pk in ids if children.get(pk)]
-    unit_totals: dict[int, dict[str, scoring.MetricAgg]] = defaultdict(dict)
-    if managers and unit_metrics and sub_ids:
-        unit_totals = _unit_totals(managers, unit_metrics, sub_ids)
-    by_employee = {e.key: e for e in employees}
-    for pk in ids:
-        employee = by_employee[pk]
-        if children.get(pk):
-            units[pk] = scoring.UnitAggregate(totals=unit_totals.get(pk, {}), by_month={}, has_team=True)
-        else:
-            units[pk] = scoring.UnitAggregate(totals=employee.totals, by_month=employee.by_month, has_team=False)
-
-    # M2: month-by-month unit sums of each team member d that has a team of its own.
-    team_hits: dict[int, dict[str, scoring.TargetHits]] = {}
-    m2_roles = policy.roles_comparing_team_targets()
-    needs_hits = [pk for pk in managers if by_employee[pk].role in m2_roles]
-    if needs_hits and month_metrics:
-        month_ids = [period_ids[c] for c in period.months if c in period_ids]
-        sub_roots_sql, sub_roots_params = id_list_sql("reports_to_id", needs_hits)
-        subteam_rows = _fetch(
-            f"SELECT id, reports_to_id FROM roles_employee WHERE {sub_roots_sql} "
-            f"AND EXISTS (SELECT 1 FROM roles_employee c WHERE c.reports_to_id = roles_employee.id)",
-            sub_roots_params,
-        )
-        monthly = _unit_by_month([d for d, _ in subteam_rows], month_metrics, month_ids, code_of) if month_ids else {}
-        members: dict[int, list[scoring.UnitAggregate]] = defaultdict(list)
-        for d, parent in subteam_rows:
-            members[parent].append(scoring.UnitAggregate(totals={}, by_month=monthly.get(d, {}), has_team=True))
-        for pk in needs_hits:
-            team_hits[pk] = scoring.team_target_hits(
-                policy=policy, period=period, role=by_employee[pk].role, team_units=members.get(pk, [])
-            )
-
-    return ChunkInputs(
-        employees=employees,
-        units=units,
-        team_composites=team_composites,
-        team_hits=team_hits,
-        reports_to_nos={row[0]: row[3] or "" for row in rows},
-    )
-
-
-def _unit_totals(
-    roots: list[int], metrics: list[str], period_ids: list[int]
-) -> dict[int, dict[str, scoring.MetricAgg]]:
-    roots_sql, roots_params = id_list_sql("id", roots)
-    period_sql, period_params = id_list_sql("mv.period_id", period_ids)
-    metric_sql = ", ".join(["%s"] * len(metrics))
-    result: dict[int, dict[str, scoring.MetricAgg]] = defaultdict(dict)
-    for root, metric, total, count in _sums(
-        "unit.root_id, mv.metric_id",
-        f"FROM unit JOIN appraisals_metricvalue mv ON mv.employee_id = unit.member_id "
-        f"WHERE {period_sql} AND mv.metric_id IN ({metric_sql})",
-        roots_params + period_params + metrics,
-        2,
-        prefix=_UNIT_CTE.format(roots=roots_sql),
-    ):
-        result[root][metric] = scoring.MetricAgg(_decimal(total), count)
-    return result
-
-
-def _unit_by_month(
-    roots: list[int], metrics: list[str], month_ids: list[int], code_of: dict[int, str]
-) -> dict[int, dict[str, dict[str, Decimal]]]:
-    if not roots:
-        return {}
-    roots_sql, roots_params = id_list_sql("id", roots)
-    period_sql, period_params = id_list_sql("mv.period_id", month_ids)
-    metric_sql = ", ".join(["%s"] * len(metrics))
-    result: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for root, metric, pid, total, _count in _sums(
-        "unit.root_id, mv.metric_id, mv.period_id",
-        f"FROM unit JOIN appraisals_metricvalue mv ON mv.employee_id = unit.member_id "
-        f"WHERE {period_sql} AND mv.metric_id IN ({metric_sql})",
-        roots_params + period_params + metrics,
-        3,
-        prefix=_UNIT_CTE.format(roots=roots_sql),
-    ):
-        result[root][metric][code_of[pid]] = _decimal(total)
-    return result
-
-
 def period_result_in_memory(
-    *, policy: scoring.Policy, period: Period, employee_ids: Sequence[int] | None = None
-) -> scoring.PeriodResult:
+    *, policy: PolicyRules, period: Period, employee_ids: Sequence[int] | None = None
+) -> PeriodResult:
     """Score ``period`` for the whole org (or ``employee_ids``) in memory with the close's own inputs,
     read in chunks the size of a close's, and the one scoring loop; nothing is written. The policy
     preview and a close's dry run use it."""
@@ -358,12 +436,12 @@ def period_result_in_memory(
         else list(scored_employees(period.start).values_list("id", flat=True))
     )
     size = settings.SALES_PERF_CLOSE_CHUNK_SIZE
-    employees: list[scoring.EmployeeInput] = []
-    units: dict[int, scoring.UnitAggregate] = {}
-    team_hits: dict[int, dict[str, scoring.TargetHits]] = {}
+    employees: list[EmployeeInput] = []
+    units: dict[int, UnitAggregate] = {}
+    team_hits: dict[int, dict[str, TargetHits]] = {}
     for start in range(0, len(ids), size):
         part = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=ids[start : start + size])
         employees += part.employees
         units.update(part.units)
         team_hits.update(part.team_hits)
-    return scoring.score_period(policy=policy, period=spec, employees=employees, units=units, team_hits=team_hits)
+    return score_period(policy=policy, period=spec, employees=employees, units=units, team_hits=team_hits)

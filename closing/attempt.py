@@ -26,10 +26,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from appraisals import scoring
+from appraisals.engine.org import score_employees
 from appraisals.models import Period, PeriodEvent, Scorecard
+from appraisals.scorecards import scorecards_discard, scorecards_write
 from appraisals.selectors import chunk_inputs, engine_policy, org_nodes, policy_version_for
-from appraisals.services import scorecards_discard, scorecards_write
 from closing.exceptions import CloseRefused, CloseSuperseded
 from closing.lock import lease_until, line_locked
 from closing.models import CloseJob
@@ -141,7 +141,7 @@ def period_close_chunk(*, job_id: int, attempt: int, employee_ids: Sequence[int]
             # of matching rows goes lossy and every row of each block is checked again.
             set_local_work_mem(settings.SALES_PERF_CLOSE_WORK_MEM_MB)
             inputs = chunk_inputs(policy=policy, period=spec, period_id=period.pk, employee_ids=employee_ids)
-            result = scoring.score_employees(
+            result = score_employees(
                 policy=policy,
                 period=spec,
                 employees=inputs.employees,

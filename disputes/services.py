@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from appraisals.metric_import import METRIC_COLUMNS, metrics_import
 from appraisals.models import KpiDefinition, Period, Scorecard
 from appraisals.selectors import policy_version_for
-from appraisals.services import METRIC_COLUMNS, metrics_import
 from closing.exceptions import CloseRefused
 from closing.reopen import period_reopen
 from disputes.models import REASON_MIN_LENGTH, Dispute, DisputeEvent

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from appraisals.engine.results import RewardResult
 from appraisals.models import Period, RewardRule
-from appraisals.scoring import RewardResult
 from notifications.models import Kind
 from notifications.services import notify_employees
 from rewards.models import PayrollAdjustment, PayrollLine, RewardSuggestion

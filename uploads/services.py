@@ -2,8 +2,8 @@
 
 ``import_job_create`` keeps the uploaded file in the default storage and records a queued job; the
 caller enqueues ``uploads.tasks.import_job_run`` once that is committed. ``import_job_run`` runs the
-same services as the management commands (``roles.services.employees_import``,
-``appraisals.services.metrics_import``) with the same all-or-nothing rules, records the progress as
+same services as the management commands (``roles.employee_import.employees_import``,
+``appraisals.metric_import.metrics_import``) with the same all-or-nothing rules, records the progress as
 it goes and what the import said at the end, then removes the stored file."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
 
-from appraisals.services import metrics_import
-from roles.services import employees_import
+from appraisals.metric_import import metrics_import
+from roles.employee_import import employees_import
 from sales_perf.tabular import ImportFailed
 from uploads.models import ImportJob
 

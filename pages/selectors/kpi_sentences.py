@@ -10,8 +10,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from appraisals.engine.results import MissingReason
 from appraisals.models import KpiDefinition, Metric
-from appraisals.scoring import MissingReason
 
 # Short words for the raw-input sentence ("R1 = 354,000.00 actual ÷ 300,000.00 target …");
 # any other metric reads with its catalogue name.

@@ -2,7 +2,7 @@
 
 Nothing here has a rule of its own. The month's inputs are read exactly as a close reads them
 (``appraisals.selectors.chunk_inputs``) and scored by the one scoring loop
-(``appraisals.scoring.score_period``), so the projected commission, composite and band are what a
+(``appraisals.engine.org.score_period``), so the projected commission, composite and band are what a
 close would produce if the month ended on today's figures. The "next band" line asks the same
 engine again with only the completion changed, 0.01 percentage point at a time (a binary search),
 and the tier ladder is the commission rule's tiers applied to the month's target.
@@ -17,7 +17,12 @@ from decimal import ROUND_CEILING, Decimal
 from django.db.models import Max
 from django.utils.formats import get_format
 
-from appraisals import scoring
+from appraisals.engine.inputs import EmployeeInput, MetricAgg, PeriodSpec, UnitAggregate
+from appraisals.engine.kpis import score_employee
+from appraisals.engine.org import score_period
+from appraisals.engine.policy import Formula, KpiDef, PolicyRules, RewardKind, RewardRuleSpec
+from appraisals.engine.results import ScorecardResult
+from appraisals.engine.rewards import tier_bounds
 from appraisals.models import BandDefinition, MetricValue, Period
 from appraisals.periods import MONTH
 from appraisals.selectors import NoPolicyError, chunk_inputs, engine_policy, policy_version_for
@@ -136,7 +141,7 @@ def pay_preview(*, employee: Employee, month_code: str) -> PayPreview | None:
     policy = engine_policy(version)
     role = employee.role.code
     rule = next(
-        (r for r in policy.rewards_for(role, MONTH) if r.kind == scoring.RewardKind.COMMISSION),
+        (r for r in policy.reward_rules_for(role, MONTH) if r.kind == RewardKind.COMMISSION),
         None,
     )
     if rule is None:
@@ -146,7 +151,7 @@ def pay_preview(*, employee: Employee, month_code: str) -> PayPreview | None:
     person = inputs.employees[0]
     if inputs.units[person.key].has_team:
         return None  # a lead's scorecard needs the team's: not a projection this page makes
-    result = scoring.score_period(
+    result = score_period(
         policy=policy, period=spec, employees=[person], units=inputs.units, team_hits=inputs.team_hits
     )
     card = result.scorecards.get(person.key)
@@ -182,18 +187,18 @@ def _percent(rate: Decimal) -> str:
     return format((rate * _HUNDRED).normalize(), "f")
 
 
-def _total(person: scoring.EmployeeInput, metric: str) -> Decimal:
+def _total(person: EmployeeInput, metric: str) -> Decimal:
     agg = person.totals.get(metric)
     return agg.total if agg is not None else Decimal(0)
 
 
-def _ladder(rule: scoring.RewardRule, actual: Decimal, target: Decimal | None) -> list[TierStep]:
+def _ladder(rule: RewardRuleSpec, actual: Decimal, target: Decimal | None) -> list[TierStep]:
     """The commission rule's tiers in money for this target, with the rung the next sale falls in."""
     if not target or target <= 0:
         return []
     steps = []
     current_found = False
-    for number, (floor, ceiling, rate) in enumerate(scoring.tier_bounds(rule, target), start=1):
+    for number, (floor, ceiling, rate) in enumerate(tier_bounds(rule, target), start=1):
         top = actual if ceiling is None else min(actual, ceiling)
         is_current = not current_found and (ceiling is None or actual < ceiling)
         current_found = current_found or is_current
@@ -210,13 +215,13 @@ def _ladder(rule: scoring.RewardRule, actual: Decimal, target: Decimal | None) -
     return steps
 
 
-def _completion_kpi(policy: scoring.Policy, role: str, rule: scoring.RewardRule) -> scoring.KpiDef | None:
+def _completion_kpi(policy: PolicyRules, role: str, rule: RewardRuleSpec) -> KpiDef | None:
     """The month's completion KPI (R1): own actual ÷ own target, the figures commission reads."""
     return next(
         (
             kpi
             for kpi in policy.kpis_for(role, MONTH)
-            if kpi.formula == scoring.Formula.OWN_RATIO
+            if kpi.formula == Formula.OWN_RATIO
             and kpi.numerator_metric == rule.actual_metric
             and kpi.denominator_metric == rule.target_metric
         ),
@@ -224,31 +229,36 @@ def _completion_kpi(policy: scoring.Policy, role: str, rule: scoring.RewardRule)
     )
 
 
-def _with_actual(person: scoring.EmployeeInput, metric: str, actual: Decimal) -> scoring.EmployeeInput:
+def _with_actual(person: EmployeeInput, metric: str, actual: Decimal) -> EmployeeInput:
     totals = dict(person.totals)
     before = totals.get(metric)
-    totals[metric] = scoring.MetricAgg(actual, max(before.count if before else 0, 1))
+    totals[metric] = MetricAgg(actual, max(before.count if before else 0, 1))
     by_month = {key: value for key, value in person.by_month.items() if key != metric}
     return replace(person, totals=totals, by_month=by_month)
 
 
 def composite_with_sales(
-    *, policy: scoring.Policy, period: scoring.PeriodSpec, person: scoring.EmployeeInput, metric: str, actual: Decimal
+    *,
+    policy: PolicyRules,
+    period: PeriodSpec,
+    person: EmployeeInput,
+    metric: str,
+    actual: Decimal,
 ) -> Decimal | None:
     """The engine's composite for ``person`` with the month's ``metric`` (sales) at ``actual`` and
     every other figure unchanged; ``None`` when no KPI could be scored."""
     changed = _with_actual(person, metric, actual)
-    unit = scoring.UnitAggregate(totals=changed.totals, by_month=changed.by_month, has_team=False)
-    card = scoring.score_employee(policy=policy, period=period, employee=changed, unit=unit)
+    unit = UnitAggregate(totals=changed.totals, by_month=changed.by_month, has_team=False)
+    card = score_employee(policy=policy, period=period, employee=changed, unit=unit)
     return card.composite if card else None
 
 
 def _next_band(
-    policy: scoring.Policy,
-    spec: scoring.PeriodSpec,
-    person: scoring.EmployeeInput,
-    card: scoring.ScorecardResult,
-    rule: scoring.RewardRule,
+    policy: PolicyRules,
+    spec: PeriodSpec,
+    person: EmployeeInput,
+    card: ScorecardResult,
+    rule: RewardRuleSpec,
     labels: dict[str, str],
 ) -> NextBand | None:
     """The band above the projected one and the lowest completion (0.01 % steps) that reaches it
@@ -294,12 +304,10 @@ def _next_band(
     )
 
 
-def _flex_streak(
-    policy: scoring.Policy, spec: scoring.PeriodSpec, person: scoring.EmployeeInput, card
-) -> FlexStreak | None:
+def _flex_streak(policy: PolicyRules, spec: PeriodSpec, person: EmployeeInput, card) -> FlexStreak | None:
     """The flex-time rule's months (this one and the ones before it) and which are in its bands so far."""
     rule = next(
-        (r for r in policy.rewards_for(person.role, MONTH) if r.kind == scoring.RewardKind.CONSECUTIVE_BANDS),
+        (r for r in policy.reward_rules_for(person.role, MONTH) if r.kind == RewardKind.CONSECUTIVE_BANDS),
         None,
     )
     if rule is None:
@@ -314,7 +322,7 @@ def _flex_streak(
     return FlexStreak(months=months, bands="/".join(sorted(rule.bands)))
 
 
-def _what_if_data(rule: scoring.RewardRule, actual: Decimal, target: Decimal | None, commission: Decimal) -> dict:
+def _what_if_data(rule: RewardRuleSpec, actual: Decimal, target: Decimal | None, commission: Decimal) -> dict:
     """The commission rule as decimal strings: static/js/what_if.js computes exactly with them."""
     return {
         "actual": format(actual, "f"),

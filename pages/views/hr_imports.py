@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from appraisals.services import METRIC_COLUMNS
+from appraisals.metric_import import METRIC_COLUMNS
 from pages.forms.hr_imports import ImportForm
 from pages.selectors.hr_imports import get_import_job_for_hr, metric_catalogue, recent_import_jobs
 from pages.views.decorators import hr_view
 from pages.views.jobs import progress_config, wants_json
-from roles.services import EMPLOYEE_COLUMNS
+from roles.employee_import import EMPLOYEE_COLUMNS
 from uploads.models import ImportJob
 from uploads.tasks import import_job_enqueue
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from appraisals.services import metrics_import
+from appraisals.metric_import import metrics_import
 from sales_perf.tabular import ImportFailed
 
 

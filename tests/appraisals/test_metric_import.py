@@ -11,11 +11,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from appraisals import services
+from appraisals import metric_import
+from appraisals.metric_import import METRIC_COLUMNS, metrics_import
 from appraisals.models import MetricValue, Period
-from appraisals.services import METRIC_COLUMNS, metrics_import
+from roles.employee_import import employees_import
 from roles.models import Employee, Role
-from roles.services import employees_import
 from sales_perf.tabular import ImportFailed, ImportResult, RowError
 from tests.builders import csv_bytes, employee, metrics, period, user
 from tests.factories import MetricValueFactory
@@ -374,7 +374,7 @@ def test_query_count_does_not_grow_with_rows():
 
 
 def test_progress_is_reported_while_reading(people, monkeypatch):
-    monkeypatch.setattr(services, "METRIC_PROGRESS_EVERY", 10)
+    monkeypatch.setattr(metric_import, "METRIC_PROGRESS_EVERY", 10)
     messages: list[str] = []
 
     _import(

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from appraisals import scoring
+from appraisals.engine.policy import RewardKind
+from appraisals.engine.rewards import commission_amount
 from appraisals.models import Period
 from appraisals.selectors import engine_policy, period_result_in_memory, policy_version_for
 from roles.models import Role
@@ -34,8 +35,8 @@ def engine_commission(actual: Decimal) -> Decimal:
     """The engine's commission on ``actual`` sales against this month's target (commission_amount)."""
     month = Period.objects.get(code=this_month())
     policy = engine_policy(policy_version_for(month))
-    rule = next(r for r in policy.rewards if r.kind == scoring.RewardKind.COMMISSION)
-    amount, _slices = scoring.commission_amount(rule, actual, TARGET)
+    rule = next(r for r in policy.reward_rules if r.kind == RewardKind.COMMISSION)
+    amount, _slices = commission_amount(rule, actual, TARGET)
     return amount
 
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from appraisals.models import MetricValue
+from roles.employee_import import EMPLOYEE_COLUMNS
 from roles.models import Employee, Role
-from roles.services import EMPLOYEE_COLUMNS
 from tests.builders import employee, period
 from uploads.models import ImportJob
 

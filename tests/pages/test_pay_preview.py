@@ -9,7 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from appraisals import scoring
+from appraisals.engine.inputs import EmployeeInput, MetricAgg, UnitAggregate
+from appraisals.engine.kpis import score_employee
+from appraisals.engine.policy import RewardKind, RewardRuleSpec
 from appraisals.models import Period
 from appraisals.selectors import engine_policy, period_result_in_memory, policy_version_for
 from pages.selectors.pay_preview import pay_preview
@@ -31,9 +33,9 @@ def engine_commission(employee, code: str) -> Decimal:
     return next((r.amount for r in result.rewards if r.code == "commission"), Decimal("0.00"))
 
 
-def commission_rule(code: str) -> scoring.RewardRule:
+def commission_rule(code: str) -> RewardRuleSpec:
     policy = engine_policy(policy_version_for(Period.objects.get(code=code)))
-    return next(r for r in policy.rewards if r.kind == scoring.RewardKind.COMMISSION)
+    return next(r for r in policy.reward_rules if r.kind == RewardKind.COMMISSION)
 
 
 # --------------------------------------------------------------------------- commission and tiers
@@ -103,20 +105,18 @@ def test_projected_composite_and_the_completion_that_reaches_the_next_band(org):
     # the engine agrees: at 91.00 % the band is B, at 90.99 % still C
     policy = engine_policy(policy_version_for(Period.objects.get(code="2026-03")))
     for actual, band in (("182000", "B"), ("181980", "C")):
-        metrics_at = scoring.EmployeeInput(
+        metrics_at = EmployeeInput(
             key=1,
             role="rep",
             reports_to=None,
             totals={
-                "sales_actual": scoring.MetricAgg(Decimal(actual), 1),
-                "sales_target": scoring.MetricAgg(Decimal("200000"), 1),
-                "csat": scoring.MetricAgg(Decimal("4.2"), 1),
+                "sales_actual": MetricAgg(Decimal(actual), 1),
+                "sales_target": MetricAgg(Decimal("200000"), 1),
+                "csat": MetricAgg(Decimal("4.2"), 1),
             },
         )
-        unit = scoring.UnitAggregate(totals=metrics_at.totals, by_month={}, has_team=False)
-        card = scoring.score_employee(
-            policy=policy, period=policy.period_spec("2026-03"), employee=metrics_at, unit=unit
-        )
+        unit = UnitAggregate(totals=metrics_at.totals, by_month={}, has_team=False)
+        card = score_employee(policy=policy, period=policy.period_spec("2026-03"), employee=metrics_at, unit=unit)
         assert card.band == band
 
 

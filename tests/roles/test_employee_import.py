@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from roles.employee_import import EMPLOYEE_COLUMNS, employees_import
 from roles.models import Employee, Role
-from roles.services import EMPLOYEE_COLUMNS, employees_import
 from sales_perf.tabular import ImportFailed, ImportResult, RowError
 from tests.builders import csv_bytes, employee, user
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from roles.services import employees_import
+from roles.employee_import import employees_import
 from sales_perf.tabular import ImportFailed
 
 

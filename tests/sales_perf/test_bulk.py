@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from appraisals.services import _kpi_score_copy_line, _scorecard_copy_line
+from appraisals.scorecards import _kpi_score_copy_line, _scorecard_copy_line
 from rewards.services import _suggestion_copy_line
 from sales_perf.bulk import copy_value
 

@@ -14,13 +14,13 @@ import pytest
 from django.core.management import call_command
 from django.test import TestCase
 
+from appraisals.metric_import import metrics_import
 from appraisals.models import MetricValue, PolicyVersion
 from appraisals.policy import KpiFigures, PolicyFigures, policy_version_copy, policy_version_update
-from appraisals.services import metrics_import
 from rewards.models import RewardSuggestion
 from rewards.services import reward_accept_recomputed, rewards_decide
+from roles.employee_import import EMPLOYEE_COLUMNS, employees_import
 from roles.models import Employee
-from roles.services import EMPLOYEE_COLUMNS, employees_import
 from tests.builders import client_for, default_policy_version, employee, hr_user, reward, tiny_org_closed
 from uploads.models import ImportJob
 

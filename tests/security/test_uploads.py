@@ -13,10 +13,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 
+from appraisals.metric_import import metrics_import
 from appraisals.models import MetricValue
-from appraisals.services import metrics_import
+from roles.employee_import import EMPLOYEE_COLUMNS, employees_import
 from roles.models import Employee
-from roles.services import EMPLOYEE_COLUMNS, employees_import
 from sales_perf.tabular import MAX_REPORTED_ERRORS, ImportFailed, read_table
 from tests.builders import employee
 from uploads.models import ImportJob

@@ -19,8 +19,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from appraisals.metric_import import METRIC_COLUMNS, metrics_import
 from appraisals.models import MetricValue
-from appraisals.services import METRIC_COLUMNS, metrics_import
 from sales_perf.tabular import ImportFailed
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ with any bad row imports nothing. Progress goes to stderr."""
 
 from __future__ import annotations
 
-from appraisals.services import metrics_import
+from appraisals.metric_import import metrics_import
 from sales_perf.commands import FileImportCommand
 
 

@@ -19,10 +19,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
+from appraisals.metric_import import metrics_import
 from appraisals.models import Metric, MetricValue, Period
-from appraisals.services import metrics_import
+from roles.employee_import import EMPLOYEE_COLUMNS, employees_import
 from roles.models import Employee, Role
-from roles.services import EMPLOYEE_COLUMNS, employees_import
 from sales_perf.tabular import ImportFailed, failure_lines
 
 BENCH_PREFIX = "BENCH"

@@ -5,7 +5,7 @@ nothing. Progress goes to stderr."""
 
 from __future__ import annotations
 
-from roles.services import employees_import
+from roles.employee_import import employees_import
 from sales_perf.commands import FileImportCommand
 
 

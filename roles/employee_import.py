@@ -1,9 +1,9 @@
-"""Writes for the org: the employees.csv import (POLICY.md §2, §7)."""
+"""``employees_import``: the employees.csv / .xlsx import (POLICY.md §2, §7), all or nothing."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -91,99 +91,14 @@ def employees_import(
     transaction.
     """
     errors = ErrorList()
-    role_ids = dict(Role.objects.values_list("code", "id"))
+    checker = _EmployeeRowChecker(role_ids=dict(Role.objects.values_list("code", "id")), errors=errors)
     # One query for the whole org: change detection and the cycle check both need it.
     stored = {
         row[0]: row[1:]
         for row in Employee.objects.values_list("employee_no", "id", *_EMPLOYEE_TABLE_FIELDS, "reports_to__employee_no")
     }
-    no_max = Employee._meta.get_field("employee_no").max_length
-    name_max = Employee._meta.get_field("name").max_length
-    email_max = Employee._meta.get_field("email").max_length
-
     _header, rows = read_table(source, filename=filename, columns=EMPLOYEE_COLUMNS, errors=errors)
-    parsed: dict[str, _EmployeeRow] = {}
-    row_count = 0
-    for line, row in rows:
-        row_count += 1
-        if progress is not None and row_count % EMPLOYEE_PROGRESS_EVERY == 0:
-            progress(ngettext("%(count)s row read", "%(count)s rows read", row_count) % {"count": f"{row_count:,}"})
-        employee_no = row["employee_no"]
-        if not employee_no:
-            errors.add(line, "employee_no", gettext("required"))
-        elif len(employee_no) > no_max:
-            errors.add(
-                line,
-                "employee_no",
-                gettext("longer than %(max)s characters (%(value)r)") % {"max": no_max, "value": employee_no},
-            )
-        elif not _EMPLOYEE_NO.match(employee_no):
-            errors.add(
-                line,
-                "employee_no",
-                gettext('use letters, digits, "-", "_" and "." only, not starting with "-" (%(value)r)')
-                % {"value": employee_no},
-            )
-        elif employee_no in parsed:
-            errors.add(
-                line,
-                "employee_no",
-                gettext("duplicate: %(employee_no)s is also on line %(line)s")
-                % {"employee_no": employee_no, "line": parsed[employee_no].line},
-            )
-
-        name = row["name"]
-        if not name:
-            errors.add(line, "name", gettext("required"))
-        elif len(name) > name_max:
-            errors.add(line, "name", gettext("longer than %(max)s characters") % {"max": name_max})
-        elif LINE_BREAKS.search(name):
-            errors.add(line, "name", gettext("a tab or line break is not allowed in a name"))
-
-        email = row["email"]
-        if email:
-            try:
-                if len(email) > email_max:
-                    raise ValidationError("too long")
-                validate_email(email)
-            except ValidationError:
-                errors.add(line, "email", gettext("not an email address (%(value)r)") % {"value": email})
-
-        role_code = row["role"]
-        role_id = role_ids.get(role_code.lower())
-        if role_id is None:
-            known = ", ".join(sorted(role_ids))
-            if role_code:
-                reason = gettext("unknown role (%(value)r); use one of %(known)s") % {
-                    "value": role_code,
-                    "known": known,
-                }
-            else:
-                reason = gettext("required")
-            errors.add(line, "role", reason)
-
-        reports_to = row["reports_to"] or None
-        if reports_to is not None and reports_to == employee_no:
-            errors.add(line, "reports_to", gettext("an employee cannot report to themself"))
-            reports_to = None
-
-        hire_date = _parse_date(row["hire_date"], line, "hire_date", errors)
-        quarterly_bonus_base = _parse_bonus_base(row["quarterly_bonus_base"], line, "quarterly_bonus_base", errors)
-        annual_bonus_base = _parse_bonus_base(row["annual_bonus_base"], line, "annual_bonus_base", errors)
-
-        if employee_no and len(employee_no) <= no_max and _EMPLOYEE_NO.match(employee_no) and employee_no not in parsed:
-            parsed[employee_no] = _EmployeeRow(
-                line=line,
-                employee_no=employee_no,
-                name=name,
-                email=email,
-                role_id=role_id,
-                reports_to=reports_to,
-                hire_date=hire_date,
-                quarterly_bonus_base=quarterly_bonus_base,
-                annual_bonus_base=annual_bonus_base,
-            )
-
+    parsed, row_count = _employees_read(rows, checker, progress)
     if progress is not None:
         progress(
             ngettext(
@@ -194,12 +109,7 @@ def employees_import(
             % {"count": f"{row_count:,}"}
         )
     # Managers can be anywhere in the file, so they are checked once every row is known.
-    for employee in parsed.values():
-        if employee.reports_to is not None and employee.reports_to not in parsed and employee.reports_to not in stored:
-            errors.add(
-                employee.line, "reports_to", gettext("unknown employee (%(value)r)") % {"value": employee.reports_to}
-            )
-            employee.reports_to = None
+    _check_managers_known(parsed, stored, errors)
     _check_cycles(parsed, stored, errors)
     errors.raise_if_any()
 
@@ -211,6 +121,124 @@ def employees_import(
     with transaction.atomic():
         result = _employees_write(parsed, stored, row_count, user, reason or "employees import")
     return replace(result, encoding=rows.encoding)
+
+
+def _employees_read(
+    rows: Iterator[tuple[int, dict[str, str]]], checker: _EmployeeRowChecker, progress: Callable[[str], None] | None
+) -> tuple[dict[str, _EmployeeRow], int]:
+    """Every row checked field by field; the rows with a usable employee_no by it, and the number of rows."""
+    parsed: dict[str, _EmployeeRow] = {}
+    row_count = 0
+    for line, row in rows:
+        row_count += 1
+        if progress is not None and row_count % EMPLOYEE_PROGRESS_EVERY == 0:
+            progress(ngettext("%(count)s row read", "%(count)s rows read", row_count) % {"count": f"{row_count:,}"})
+        employee = checker.row(line, row, parsed)
+        if employee is not None:
+            parsed[employee.employee_no] = employee
+    return parsed, row_count
+
+
+class _EmployeeRowChecker:
+    """One check per field of an employee row: each reports its problems (line, field, reason) and
+    returns what the field holds for the write."""
+
+    def __init__(self, *, role_ids: dict[str, int], errors: ErrorList) -> None:
+        self.role_ids = role_ids
+        self.errors = errors
+        self.no_max = Employee._meta.get_field("employee_no").max_length
+        self.name_max = Employee._meta.get_field("name").max_length
+        self.email_max = Employee._meta.get_field("email").max_length
+
+    def row(self, line: int, row: dict[str, str], parsed: dict[str, _EmployeeRow]) -> _EmployeeRow | None:
+        """The row to import, or None when its employee_no is unusable (every field is checked either way)."""
+        employee_no = row["employee_no"]
+        usable_no = self.employee_no(line, employee_no, parsed)
+        self.name(line, row["name"])
+        self.email(line, row["email"])
+        employee = _EmployeeRow(
+            line=line,
+            employee_no=employee_no,
+            name=row["name"],
+            email=row["email"],
+            role_id=self.role(line, row["role"]),
+            reports_to=self.reports_to(line, row["reports_to"], employee_no),
+            hire_date=_parse_date(row["hire_date"], line, "hire_date", self.errors),
+            quarterly_bonus_base=_parse_bonus_base(
+                row["quarterly_bonus_base"], line, "quarterly_bonus_base", self.errors
+            ),
+            annual_bonus_base=_parse_bonus_base(row["annual_bonus_base"], line, "annual_bonus_base", self.errors),
+        )
+        return employee if usable_no else None
+
+    def employee_no(self, line: int, employee_no: str, parsed: dict[str, _EmployeeRow]) -> bool:
+        """Whether ``employee_no`` is well formed and not already on an earlier line."""
+        if not employee_no:
+            problem = gettext("required")
+        elif len(employee_no) > self.no_max:
+            problem = gettext("longer than %(max)s characters (%(value)r)") % {"max": self.no_max, "value": employee_no}
+        elif not _EMPLOYEE_NO.match(employee_no):
+            problem = gettext('use letters, digits, "-", "_" and "." only, not starting with "-" (%(value)r)') % {
+                "value": employee_no
+            }
+        elif employee_no in parsed:
+            problem = gettext("duplicate: %(employee_no)s is also on line %(line)s") % {
+                "employee_no": employee_no,
+                "line": parsed[employee_no].line,
+            }
+        else:
+            return True
+        self.errors.add(line, "employee_no", problem)
+        return False
+
+    def name(self, line: int, name: str) -> None:
+        if not name:
+            self.errors.add(line, "name", gettext("required"))
+        elif len(name) > self.name_max:
+            self.errors.add(line, "name", gettext("longer than %(max)s characters") % {"max": self.name_max})
+        elif LINE_BREAKS.search(name):
+            self.errors.add(line, "name", gettext("a tab or line break is not allowed in a name"))
+
+    def email(self, line: int, email: str) -> None:
+        if not email:
+            return
+        try:
+            if len(email) > self.email_max:
+                raise ValidationError("too long")
+            validate_email(email)
+        except ValidationError:
+            self.errors.add(line, "email", gettext("not an email address (%(value)r)") % {"value": email})
+
+    def role(self, line: int, role_code: str) -> int | None:
+        role_id = self.role_ids.get(role_code.lower())
+        if role_id is None:
+            if role_code:
+                known = ", ".join(sorted(self.role_ids))
+                problem = gettext("unknown role (%(value)r); use one of %(known)s") % {
+                    "value": role_code,
+                    "known": known,
+                }
+            else:
+                problem = gettext("required")
+            self.errors.add(line, "role", problem)
+        return role_id
+
+    def reports_to(self, line: int, reports_to: str, employee_no: str) -> str | None:
+        """The manager's employee_no, if any; whether it exists is checked once every row is read."""
+        if reports_to and reports_to == employee_no:
+            self.errors.add(line, "reports_to", gettext("an employee cannot report to themself"))
+            return None
+        return reports_to or None
+
+
+def _check_managers_known(parsed: dict[str, _EmployeeRow], stored: dict[str, tuple], errors: ErrorList) -> None:
+    """A manager named in ``reports_to`` must be in the file or already stored."""
+    for employee in parsed.values():
+        if employee.reports_to is not None and employee.reports_to not in parsed and employee.reports_to not in stored:
+            errors.add(
+                employee.line, "reports_to", gettext("unknown employee (%(value)r)") % {"value": employee.reports_to}
+            )
+            employee.reports_to = None
 
 
 def _parse_date(text: str, line: int, field: str, errors: ErrorList) -> date | None:

@@ -14,16 +14,11 @@ from decimal import Decimal
 
 import pytest
 
-from appraisals.scoring import (
-    EmployeeInput,
-    MetricAgg,
-    PeriodSpec,
-    Policy,
-    RewardResult,
-    ScorecardResult,
-    score_period,
-)
-from tests.appraisals.engine_policy import default_policy
+from appraisals.engine.inputs import EmployeeInput, MetricAgg, PeriodSpec
+from appraisals.engine.org import score_period
+from appraisals.engine.policy import PolicyRules
+from appraisals.engine.results import RewardResult, ScorecardResult
+from tests.appraisals.engine.defaults import default_policy
 from tests.builders import EXAMPLE_DIR
 
 EXAMPLE = EXAMPLE_DIR
@@ -52,11 +47,11 @@ class ClosedYear:
     scorecards: dict[tuple[str, str], ScorecardResult]  # (period, employee_no)
     rewards: dict[str, list[RewardResult]]  # employee_no -> every reward of the year
     no_data: dict[str, list[int]]
-    policy: Policy
+    policy: PolicyRules
 
 
 def _employee_inputs(
-    policy: Policy,
+    policy: PolicyRules,
     period: PeriodSpec,
     people: dict[str, Person],
     values: dict[tuple[str, str], dict[str, Decimal]],
@@ -176,7 +171,7 @@ def test_bonus_list_matches_expected_export(closed_year: ClosedYear, row: dict[s
     person = closed_year.people[row["employee_no"]]
     annual = closed_year.scorecards[("2026", row["employee_no"])]
     rewards = closed_year.rewards[row["employee_no"]]
-    rules = {rule.code: rule for rule in closed_year.policy.rewards}
+    rules = {rule.code: rule for rule in closed_year.policy.reward_rules}
 
     def total(codes: set[str]) -> str:
         return _money(sum((r.amount for r in rewards if r.code in codes), Decimal("0")))

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from appraisals.scoring import (
-    BandDef,
-    CommissionTier,
-    Formula,
-    KpiDef,
-    Policy,
-    RewardKind,
-    RewardRule,
-)
+from appraisals.engine.policy import BandDef, Formula, KpiDef, PolicyRules, RewardKind, RewardRuleSpec, TierSpec
 
 ALL_ROLES = frozenset({"manager", "supervisor", "rep"})
 
@@ -45,21 +37,21 @@ DEFAULT_BANDS = (
 )
 
 DEFAULT_REWARDS = (
-    RewardRule(
+    RewardRuleSpec(
         code="commission",
         kind=RewardKind.COMMISSION,
         roles=frozenset({"rep"}),
         period_kinds=frozenset({"month"}),
         tiers=(
-            CommissionTier(D("1.0"), D("0.02")),
-            CommissionTier(D("1.5"), D("0.04")),
-            CommissionTier(None, D("0.06")),
+            TierSpec(D("1.0"), D("0.02")),
+            TierSpec(D("1.5"), D("0.04")),
+            TierSpec(None, D("0.06")),
         ),
         flat_rate=D("0.02"),
         is_cash=True,
         order=1,
     ),
-    RewardRule(
+    RewardRuleSpec(
         code="flex_time",
         kind=RewardKind.CONSECUTIVE_BANDS,
         roles=frozenset({"rep"}),
@@ -68,7 +60,7 @@ DEFAULT_REWARDS = (
         window_months=3,
         order=2,
     ),
-    RewardRule(
+    RewardRuleSpec(
         code="quarterly_bonus",
         kind=RewardKind.BAND_BONUS,
         roles=frozenset({"supervisor"}),
@@ -79,7 +71,7 @@ DEFAULT_REWARDS = (
         is_cash=True,
         order=3,
     ),
-    RewardRule(
+    RewardRuleSpec(
         code="year_end_bonus",
         kind=RewardKind.BAND_BONUS,
         roles=frozenset({"manager"}),
@@ -90,7 +82,7 @@ DEFAULT_REWARDS = (
         is_cash=True,
         order=4,
     ),
-    RewardRule(
+    RewardRuleSpec(
         code="promotion_or_raise",
         kind=RewardKind.BAND_FLAG,
         roles=ALL_ROLES,
@@ -98,7 +90,7 @@ DEFAULT_REWARDS = (
         bands=frozenset({"A"}),
         order=5,
     ),
-    RewardRule(
+    RewardRuleSpec(
         code="training_or_career_plan",
         kind=RewardKind.BAND_FLAG,
         roles=ALL_ROLES,
@@ -106,7 +98,7 @@ DEFAULT_REWARDS = (
         bands=frozenset({"A", "B"}),
         order=6,
     ),
-    RewardRule(
+    RewardRuleSpec(
         code="development_plan",
         kind=RewardKind.DEVELOPMENT_FLAG,
         roles=ALL_ROLES,
@@ -117,9 +109,9 @@ DEFAULT_REWARDS = (
 )
 
 
-def default_policy() -> Policy:
-    return Policy(kpis=DEFAULT_KPIS, bands=DEFAULT_BANDS, rewards=DEFAULT_REWARDS)
+def default_policy() -> PolicyRules:
+    return PolicyRules(kpis=DEFAULT_KPIS, bands=DEFAULT_BANDS, reward_rules=DEFAULT_REWARDS)
 
 
-def default_rule(code: str) -> RewardRule:
+def default_rule(code: str) -> RewardRuleSpec:
     return next(rule for rule in DEFAULT_REWARDS if rule.code == code)
