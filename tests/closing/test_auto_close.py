@@ -15,8 +15,8 @@ from closing import services as closing
 from closing import tasks
 from closing.schedule import BEAT_SCHEDULE
 from sales_perf.celery import app
-from tests.builders import close_period
-from tests.factories import EmployeeFactory, period
+from tests.builders import close_period, period
+from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 

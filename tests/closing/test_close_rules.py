@@ -20,8 +20,8 @@ from closing.models import CloseJob
 from rewards.models import RewardSuggestion
 from rewards.selectors import bonus_list
 from roles.models import Role
-from tests.builders import close_period
-from tests.factories import EmployeeFactory, period, role
+from tests.builders import close_period, period
+from tests.factories import EmployeeFactory, role
 
 pytestmark = pytest.mark.django_db
 

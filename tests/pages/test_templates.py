@@ -21,12 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appraisals.models import Metric, MetricValue, Period, PolicyVersion
-from appraisals.periods import PeriodRef
 from appraisals.policy import policy_version_copy
 from closing.models import CloseJob
 from rewards.models import RewardSuggestion
-from tests.builders import close_period, hr_user, sales
-from tests.factories import period
+from tests.builders import close_period, hr_user, period, sales, this_month
 from uploads.tasks import import_job_enqueue
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
@@ -122,11 +120,6 @@ def bad_file() -> SimpleUploadedFile:
     return SimpleUploadedFile("metrics.csv", b"employee_no,period,metric,value\nR01,2026-13,csat,9\n", "text/csv")
 
 
-def _this_month() -> str:
-    today = timezone.localdate()
-    return PeriodRef.month(today.year, today.month).code
-
-
 @pytest.fixture
 def site(db, org):
     """A closed month with scorecards and rewards in every status, the month in progress with sales,
@@ -148,7 +141,7 @@ def site(db, org):
         suggestion.status, suggestion.decided_by, suggestion.decided_at = status, hr, timezone.now()
         suggestion.reason = "not earned" if status == RewardSuggestion.Status.REJECTED else ""
         suggestion.save(update_fields=["status", "decided_by", "decided_at", "reason"])
-    sales(org.r01, month=_this_month(), actual="87400", target="100000")
+    sales(org.r01, month=this_month(), actual="87400", target="100000")
     running = CloseJob.objects.create(
         period=period("2026-02", status=Period.Status.CLOSING),
         status=CloseJob.Status.RUNNING,
@@ -190,7 +183,7 @@ def _pages(site) -> list[tuple[object, str]]:
         (hr, reverse("hr:history")),
         (hr, reverse("hr:periods")),
         (hr, reverse("hr:period_detail", args=["2026-01"])),
-        (hr, reverse("hr:period_detail", args=[_this_month()])),
+        (hr, reverse("hr:period_detail", args=[this_month()])),
         (hr, reverse("hr:job", args=[site["done_job"].pk])),
         (hr, reverse("hr:job", args=[site["running_job"].pk])),
         (hr, reverse("hr:rewards")),
