@@ -191,10 +191,8 @@ def period(code: str, *, status: str | None = None, **fields) -> Period:
 
     A new period is open unless ``status`` says otherwise; an existing one keeps what is not given."""
     changes = {**fields, **({"status": status} if status is not None else {})}
-    found, created = Period.objects.get_or_create(
-        code=code, defaults={**Period.fields_for(PeriodRef.parse(code)), **changes}
-    )
-    if not created and any(getattr(found, name) != value for name, value in changes.items()):
+    found = factories.PeriodFactory(code=code, **changes)
+    if any(getattr(found, name) != value for name, value in changes.items()):
         for name, value in changes.items():
             setattr(found, name, value)
         found.save(update_fields=list(changes))

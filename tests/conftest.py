@@ -1,6 +1,8 @@
 """Fixtures for every test: reference data, language, fast hashing, in-process Celery, and one
 logged-in client per audience (rep, supervisor, manager, HR) with the org behind them."""
 
+import warnings
+
 import pytest
 from django.test import Client
 
@@ -123,3 +125,25 @@ def manager_client(org) -> Client:
 def hr_client(db) -> Client:
     """A client logged in as the HR user ``hr`` (``tests.builders.hr_user()``)."""
     return client_for(hr_user())
+
+
+# --------------------------------------------------------------------------- pytest-xdist
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep ``--dist loadgroup`` (bin/test) grouping: pytest-xdist 3.8 names a test's xdist_group by
+    suffixing its node id, which pytest 9.2's structured node ids ignore, so the groups would be spread
+    over the workers (pytest-dev/pytest-xdist#1386). Remove this once an xdist release fixes that."""
+    if not getattr(config.option, "loadgroup", False):  # set on xdist workers under --dist loadgroup
+        return
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        groups = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default")) for mark in marks})
+        nodeid = item.nodeid
+        if not groups or nodeid.rfind("@") > nodeid.rfind("]"):  # not grouped, or xdist has done it
+            continue
+        if not hasattr(item, "_id"):
+            warnings.warn(f"cannot put {nodeid} in its xdist_group: it may run on any worker", stacklevel=1)
+            continue
+        item._id = type(item._id).parse(f"{nodeid}@{'_'.join(groups)}")

@@ -1,4 +1,8 @@
-"""factory_boy factories for the domain objects."""
+"""factory_boy factories for the domain objects: the layer under tests/builders.py.
+
+Tests build what they talk about with the builders (``tests.builders.period``, ``employee``, ``metrics``…);
+the factories only make model rows with defaults, for the builders and for a test that needs a bare row.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +19,6 @@ from roles.models import Employee, Role
 
 def role(code: str) -> Role:
     return Role.objects.get(code=code)
-
-
-def period(code: str, **fields) -> Period:
-    obj, _ = Period.objects.get_or_create(code=code, defaults={**Period.fields_for(PeriodRef.parse(code)), **fields})
-    return obj
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -44,12 +43,28 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     reports_to = None
 
 
+class PeriodFactory(factory.django.DjangoModelFactory):
+    """The period ``code`` (the same row for the same code), its kind, year and dates read from the code.
+
+    Other fields given apply only when the period is made; ``tests.builders.period`` also changes an existing one."""
+
+    class Meta:
+        model = Period
+        django_get_or_create = ("code",)
+
+    code = "2026-01"
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        return {**Period.fields_for(PeriodRef.parse(kwargs["code"])), **kwargs}
+
+
 class MetricValueFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = MetricValue
 
     employee = factory.SubFactory(EmployeeFactory)
-    period = factory.LazyFunction(lambda: period("2026-01"))
+    period = factory.SubFactory(PeriodFactory)
     metric = factory.LazyFunction(lambda: Metric.objects.get(code="sales_actual"))
     value = Decimal("100.00")
     entered_at = factory.LazyFunction(timezone.now)

@@ -12,20 +12,14 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from appraisals.models import Metric, MetricValue, Period
-from appraisals.periods import PeriodRef
 from closing.models import CloseJob
 from roles.models import Role
 from tests.browser.helpers import log_in
-from tests.builders import close_period
-from tests.factories import EmployeeFactory, UserFactory, period, role
+from tests.builders import close_period, period, this_month
+from tests.factories import EmployeeFactory, UserFactory, role
 from uploads.models import ImportJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _this_month() -> str:
-    today = timezone.localdate()
-    return PeriodRef.month(today.year, today.month).code
 
 
 def _metric(employee, code: str, name: str, value: str) -> None:
@@ -56,8 +50,8 @@ def site():
     job = close_period("2026-01")
     job.refresh_from_db()
     assert job.status == CloseJob.Status.DONE, job.message
-    _metric(r1, _this_month(), "sales_target", "200000")
-    _metric(r1, _this_month(), "sales_actual", "174800")
+    _metric(r1, this_month(), "sales_target", "200000")
+    _metric(r1, this_month(), "sales_actual", "174800")
     running = CloseJob.objects.create(
         period=period("2025-12", status=Period.Status.CLOSING),
         status=CloseJob.Status.RUNNING,

@@ -16,8 +16,8 @@ from closing.exceptions import CloseRefused
 from closing.rules import periods_due
 from closing.schedule import BEAT_SCHEDULE
 from sales_perf.celery import app
-from tests.builders import close_period
-from tests.factories import EmployeeFactory, period
+from tests.builders import close_period, period
+from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 

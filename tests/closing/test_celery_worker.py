@@ -24,7 +24,13 @@ from rewards.models import RewardSuggestion
 from roles.models import Role
 from tests.builders import employee, period
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+# One worker process per broker: under pytest-xdist every test that sends tasks to Redis runs on the same
+# xdist worker, one after another, so no Celery worker takes a task meant for another test database.
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("celery-worker"),
+]
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -202,44 +202,64 @@ def _pg_execute(sql: str) -> None:
         connection.close()
 
 
-@pytest.fixture(scope="session")
-def templates(tmp_path_factory) -> Iterator[dict[str, Database]]:
-    """A migrated database holding the org, per backend, made once per test session."""
-    folder = tmp_path_factory.mktemp("close-processes")
-    employees, metrics = write_org(folder)
-    made: dict[str, Database] = {}
-    sqlite_path = folder / "template.sqlite3"
-    made["sqlite"] = Database("sqlite", {**_base_env(), "SQLITE_NAME": str(sqlite_path)}, sqlite_path=sqlite_path)
-    if _postgres_available():
+class _Lazy(dict):
+    """A dict that makes a missing entry with ``make(key)`` when it is first read."""
+
+    def __init__(self, make) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        self[key] = value = self.make(key)
+        return value
+
+
+def _template(backend: str, folder: Path, employees: Path, metrics: Path) -> Database:
+    if backend == "sqlite":
+        path = folder / "template.sqlite3"
+        database = Database("sqlite", {**_base_env(), "SQLITE_NAME": str(path)}, sqlite_path=path)
+    else:
         name = f"sp_proc_tmpl_{os.getpid()}"
         _pg_execute(f"DROP DATABASE IF EXISTS {name}")
         _pg_execute(f"CREATE DATABASE {name}")
-        made["postgresql"] = Database(
-            "postgresql", {**_base_env(), "DATABASE_URL": f"postgres://postgres@{PG_HOST}:5432/{name}"}, pg_name=name
-        )
-    for database in made.values():
-        for args in (
-            ("migrate", "--noinput"),
-            ("import_employees", str(employees)),
-            ("import_metrics", str(metrics)),
-            ("close_period", "2025-06"),  # the first month of the history: every test starts after it
-        ):
-            result = database.manage(*args)
-            assert result.returncode == 0, result.stderr
-    if "sqlite" in made:  # fold the write-ahead log into the file before it is copied
-        connection = sqlite3.connect(sqlite_path)
+        url = f"postgres://postgres@{PG_HOST}:5432/{name}"
+        database = Database("postgresql", {**_base_env(), "DATABASE_URL": url}, pg_name=name)
+    for args in (
+        ("migrate", "--noinput"),
+        ("import_employees", str(employees)),
+        ("import_metrics", str(metrics)),
+        ("close_period", "2025-06"),  # the first month of the history: every test starts after it
+    ):
+        result = database.manage(*args)
+        assert result.returncode == 0, result.stderr
+    if backend == "sqlite":  # fold the write-ahead log into the file before it is copied
+        connection = sqlite3.connect(database.sqlite_path)
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         connection.close()
+    return database
+
+
+# Under pytest-xdist each backend's tests run on one worker (loadgroup), so each template is made once.
+BACKENDS = [pytest.param(backend, marks=pytest.mark.xdist_group(f"close-processes-{backend}"))
+            for backend in ("sqlite", "postgresql")]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory) -> Iterator[dict[str, Database]]:
+    """A migrated database holding the org, per backend, made once per test session when a test first needs it."""
+    folder = tmp_path_factory.mktemp("close-processes")
+    employees, metrics = write_org(folder)
+    made = _Lazy(lambda backend: _template(backend, folder, employees, metrics))
     yield made
     if "postgresql" in made:
         _pg_execute(f"DROP DATABASE IF EXISTS {made['postgresql'].pg_name}")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def database(request, templates, tmp_path) -> Iterator[Database]:
     """A fresh copy of the template database for one test."""
     backend = request.param
-    if backend not in templates:
+    if backend == "postgresql" and not _postgres_available():
         if os.environ.get("SALES_PERF_REQUIRE_SERVICES") == "1":
             pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432")
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
@@ -265,10 +285,12 @@ def database(request, templates, tmp_path) -> Iterator[Database]:
 
 @pytest.fixture(scope="session")
 def reference(templates) -> Iterator[dict[str, tuple]]:
-    """Scorecards and rewards of a straight run (one process, one close after another), per backend."""
-    results: dict[str, tuple] = {}
+    """Scorecards and rewards of a straight run (one process, one close after another), per backend,
+    made when a test first reads it."""
     dropped: list[str] = []
-    for backend, template in templates.items():
+
+    def straight_run(backend: str) -> tuple:
+        template = templates[backend]
         if backend == "sqlite":
             path = template.sqlite_path.with_name("reference.sqlite3")
             shutil.copyfile(template.sqlite_path, path)
@@ -281,8 +303,9 @@ def reference(templates) -> Iterator[dict[str, tuple]]:
             url = f"postgres://postgres@{PG_HOST}:5432/{name}"
             copy = Database(backend, {**template.env, "DATABASE_URL": url}, pg_name=name)
         close_in_order(copy, (*MONTHS[1:], "2025-Q3"))
-        results[backend] = copy.results()
-    yield results
+        return copy.results()
+
+    yield _Lazy(straight_run)
     for name in dropped:
         _pg_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 

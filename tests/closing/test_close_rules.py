@@ -32,8 +32,8 @@ from closing.rules import first_month_of_history, periods_due
 from rewards.models import RewardSuggestion
 from rewards.selectors import bonus_list
 from roles.models import Role
-from tests.builders import close_period
-from tests.factories import EmployeeFactory, period, role
+from tests.builders import close_period, period
+from tests.factories import EmployeeFactory, role
 
 pytestmark = pytest.mark.django_db
 

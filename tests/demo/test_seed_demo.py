@@ -315,7 +315,7 @@ def test_service_runs_without_the_command():
     result = demo_seed(end=PeriodRef.parse(END), employees=20, months=3, seed=3)
 
     assert (result.managers, result.supervisors, result.reps) == (1, 2, 17)
-    assert result.metric_values == MetricValue.objects.count()
+    assert result.metric_values == MetricValue.objects.count() > 0
     assert result.periods[:3] == ("2026-01", "2026-02", "2026-03")
     assert {login.username: login.employee_no for login in result.logins}["rep"] == "R00001"
     assert all(
